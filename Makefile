@@ -1,0 +1,162 @@
+# cprof — a sampling profiler for native Linux processes.
+#
+#   make                build build/cprof
+#   make check          install missing test packages, build, run all tests
+#   make demo           profile the bundled demo program, write demo.svg
+#   make install        install binary and man pages (PREFIX, DESTDIR)
+#   make lint           clang-format check and cppcheck
+#
+# Knobs: V=1 (show commands), DEBUG=1 (-O0 -g3), SAN=address,undefined,
+# WERROR=1 (warnings are errors; CI sets it), EXTRA_CFLAGS, EXTRA_LDFLAGS.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+MANDIR := $(PREFIX)/share/man/man1
+
+B := build
+PKGS := libunwind-ptrace libdw libelf libcjson zlib
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+	-Wshadow -Wformat=2 -Wno-format-nonliteral -fno-common
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifeq ($(DEBUG),1)
+OPT := -O0 -g3
+else
+OPT := -O2 -g
+endif
+
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+# Dependencies are checked (and installed when missing) before anything builds.
+DEPS_STAMP := $(B)/.deps-build
+TEST_DEPS_STAMP := $(B)/.deps-test
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SANFLAGS) -MMD -MP -I$(B) -Isrc \
+	$(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(EXTRA_LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lstdc++ -lpthread -lm
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/cprof.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/obj/%.o)
+
+all: $(B)/cprof
+
+$(DEPS_STAMP): scripts/install-deps.sh
+	$(call msg,DEPS,build)
+	$(Q)mkdir -p $(B)
+	$(Q)scripts/install-deps.sh build
+	$(Q)touch $@
+
+$(TEST_DEPS_STAMP): scripts/install-deps.sh $(DEPS_STAMP)
+	$(call msg,DEPS,test)
+	$(Q)scripts/install-deps.sh test
+	$(Q)touch $@
+
+$(B)/syscallnames.inc: scripts/gen-syscalls.sh | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(B)
+	$(Q)scripts/gen-syscalls.sh > $@
+
+$(B)/obj/%.o: src/%.c $(B)/syscallnames.inc | $(DEPS_STAMP)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/libcprof.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(B)/cprof: $(B)/obj/cprof.o $(B)/libcprof.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# ---- tests ----------------------------------------------------------------
+
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libcprof.a
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(B)/libcprof.a $(LIBS_ALL)
+
+# Every target is built twice: -O0 with frame pointers, and -O2 without them
+# so that DWARF CFI unwinding is what gets exercised.
+TARGET_SRCS := $(wildcard tests/targets/t-*.c)
+TARGET_NAMES := $(TARGET_SRCS:tests/targets/%.c=%)
+TARGET_CFLAGS := -g -std=gnu11 -D_GNU_SOURCE -pthread -Wall
+TARGET_LIBS := -ldl -lm
+TARGETS_O0 := $(TARGET_NAMES:%=$(B)/targets/O0/%)
+TARGETS_O2 := $(TARGET_NAMES:%=$(B)/targets/O2/%)
+
+$(B)/targets/O0/%: tests/targets/%.c tests/targets/target.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -O0 -fno-inline -fno-omit-frame-pointer -o $@ $< $(TARGET_LIBS)
+
+$(B)/targets/O2/%: tests/targets/%.c tests/targets/target.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -O2 -fomit-frame-pointer -o $@ $< $(TARGET_LIBS)
+
+# Targets that need special builds (clang, stripped, shared libraries) are
+# made by tests/targets/extra.mk.
+-include tests/targets/extra.mk
+
+build-tests: $(B)/cprof $(UNIT_BINS) $(TARGETS_O0) $(TARGETS_O2) $(EXTRA_TARGETS)
+
+check: $(TEST_DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)B=$(B) tests/run-tests.sh $(TESTS)
+
+# ---- demo, install, lint --------------------------------------------------
+
+DEMO_DURATION ?= 5
+demo: $(B)/cprof $(B)/demo
+	$(Q)scripts/demo.sh $(B) $(DEMO_DURATION)
+
+$(B)/demo: tests/targets/demo.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(B)
+	$(Q)$(CC) -g -O2 -pthread -o $@ $< -lm
+
+install: $(B)/cprof
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/cprof $(DESTDIR)$(BINDIR)/cprof
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/
+
+lint: $(TEST_DEPS_STAMP)
+	$(Q)scripts/lint.sh
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all check build-tests demo install lint clean
+
+-include $(OBJS:.o=.d)

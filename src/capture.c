@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+#include <elf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "log.h"
+#include "proc.h"
+#include "xalloc.h"
+
+#define RED_ZONE 128
+#define PAGE 4096ULL
+#define MAX_IOV 1024
+
+struct tracer {
+	pid_t child;
+	bool child_exited;
+	int child_status;
+	int stop_timeout_ms;
+	pid_t *pending;
+	size_t npending, cap_pending;
+	sigset_t chld;
+	struct iovec iov[MAX_IOV];
+	int test_stall_ms;
+
+	/* Watchdog state, shared with the watchdog thread and signal handler. */
+	pthread_t tracer_thread;
+	pthread_t wd_thread;
+	bool wd_running;
+	int wd_limit_ms;
+	atomic_int stopped_tid;
+	atomic_int stopped_sig;
+	atomic_uint_fast64_t stopped_since;
+	atomic_ulong wd_fired;
+	atomic_bool wd_quit;
+};
+
+/* The handler runs on the tracer thread, so it may detach its tracee. */
+static struct tracer *volatile watchdog_tracer;
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct tracer *tracer_new(void)
+{
+	struct tracer *t = xcalloc(1, sizeof(*t));
+
+	t->stop_timeout_ms = 50;
+	sigemptyset(&t->chld);
+	sigaddset(&t->chld, SIGCHLD);
+	t->tracer_thread = pthread_self();
+	return t;
+}
+
+void tracer_set_stop_timeout(struct tracer *t, int timeout_ms)
+{
+	t->stop_timeout_ms = timeout_ms;
+}
+
+void tracer_set_child(struct tracer *t, pid_t child)
+{
+	t->child = child;
+}
+
+bool tracer_child_exited(const struct tracer *t, int *wstatus)
+{
+	if (t->child_exited && wstatus)
+		*wstatus = t->child_status;
+	return t->child_exited;
+}
+
+unsigned int tracer_pending(const struct tracer *t)
+{
+	return (unsigned int)t->npending;
+}
+
+void tracer_set_test_stall(struct tracer *t, int stall_ms)
+{
+	t->test_stall_ms = stall_ms;
+}
+
+unsigned long tracer_watchdog_fired(const struct tracer *t)
+{
+	return atomic_load(&t->wd_fired);
+}
+
+static void add_pending(struct tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->npending; i++)
+		if (t->pending[i] == tid)
+			return;
+	*VEC_PUSH(t->pending, t->npending, t->cap_pending) = tid;
+}
+
+static bool remove_pending(struct tracer *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->npending; i++) {
+		if (t->pending[i] == tid) {
+			t->pending[i] = t->pending[--t->npending];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A wait status for a thread other than the one being sampled right now. */
+static void dispatch(struct tracer *t, pid_t who, int status)
+{
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		remove_pending(t, who);
+		if (who == t->child) {
+			t->child_exited = true;
+			t->child_status = status;
+		}
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	/*
+	 * A stop of a thread whose capture timed out (or a stray stop): let it
+	 * go at once, handing back a signal it was about to receive.
+	 */
+	int event = status >> 16;
+	int sig = event == 0 ? WSTOPSIG(status) : 0;
+
+	if (ptrace(PTRACE_DETACH, who, 0, (void *)(long)sig) == 0 || errno == ESRCH)
+		remove_pending(t, who);
+	debug_msg(2, "released late stop of %d (event %d, signal %d)", who, event, sig);
+}
+
+void tracer_poll(struct tracer *t)
+{
+	for (;;) {
+		int status;
+		pid_t r = waitpid(-1, &status, __WALL | WNOHANG);
+
+		if (r > 0) {
+			dispatch(t, r, status);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		return;
+	}
+}
+
+static struct timespec ns_to_ts(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
+			       .tv_nsec = (long)(ns % 1000000000ULL) };
+	return ts;
+}
+
+void tracer_wait_event(struct tracer *t, int timeout_ms)
+{
+	struct timespec ts;
+
+	tracer_poll(t);
+	if (timeout_ms <= 0)
+		return;
+	ts = ns_to_ts((uint64_t)timeout_ms * 1000000ULL);
+	if (sigtimedwait(&t->chld, NULL, &ts) == SIGCHLD)
+		tracer_poll(t);
+}
+
+/* Wait for the stop of `tid`, dispatching everything else meanwhile. */
+static int wait_stop(struct tracer *t, pid_t tid, int *status)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)t->stop_timeout_ms * 1000000ULL;
+
+	for (;;) {
+		int st;
+		pid_t r = waitpid(-1, &st, __WALL | WNOHANG);
+
+		if (r == tid) {
+			if (WIFSTOPPED(st)) {
+				*status = st;
+				return 0;
+			}
+			dispatch(t, r, st);
+			return -ESRCH;
+		}
+		if (r > 0) {
+			dispatch(t, r, st);
+			continue;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -ESRCH; /* ECHILD: tid is no longer traced by us */
+		}
+		uint64_t now = monotonic_ns();
+
+		if (now >= deadline)
+			return -EAGAIN;
+		struct timespec ts = ns_to_ts(deadline - now);
+
+		sigtimedwait(&t->chld, NULL, &ts);
+	}
+}
+
+static bool thread_gone(pid_t pid, pid_t tid)
+{
+	struct proc_stat st;
+
+	if (proc_read_stat(pid, tid, &st))
+		return true;
+	return st.state == 'Z' || st.state == 'X' || st.state == 'x';
+}
+
+static ssize_t read_stack(struct tracer *t, pid_t tid, uint64_t sp, uint8_t *buf, uint32_t cap,
+			  uint64_t *start, uint64_t *want)
+{
+	/*
+	 * Copy [sp - red zone, sp + cap) split at page boundaries: a partial
+	 * read stops at the first unreadable page, so reading past the top of
+	 * the stack mapping is harmless and no VMA lookup is needed. The red
+	 * zone is clipped to SP's own page, which is known to be mapped.
+	 */
+	uint64_t lo = sp >= RED_ZONE ? sp - RED_ZONE : 0;
+	uint64_t hi = sp + cap;
+	struct iovec local;
+	size_t n = 0;
+
+	if (lo < (sp & ~(PAGE - 1)))
+		lo = sp & ~(PAGE - 1);
+	if (hi < sp)
+		hi = UINT64_MAX & ~(PAGE - 1);
+	for (uint64_t a = lo; a < hi && n < MAX_IOV; n++) {
+		uint64_t next = (a & ~(PAGE - 1)) + PAGE;
+
+		if (next > hi || next < a)
+			next = hi;
+		t->iov[n].iov_base = (void *)(uintptr_t)a;
+		t->iov[n].iov_len = (size_t)(next - a);
+		a = next;
+	}
+	local.iov_base = buf;
+	local.iov_len = (size_t)(hi - lo);
+	*start = lo;
+	*want = hi - lo;
+	return process_vm_readv(tid, &local, 1, t->iov, n, 0);
+}
+
+static bool take_stopped(struct tracer *t, pid_t tid)
+{
+	/* Returns false when the watchdog already detached this thread. */
+	return atomic_exchange(&t->stopped_tid, 0) == tid;
+}
+
+int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
+		  struct snapshot *out)
+{
+	uint64_t t0 = monotonic_ns();
+	int status, err, inject = 0;
+	uint32_t flags = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ptrace(PTRACE_SEIZE, tid, 0, 0) < 0) {
+		err = errno;
+		if (err == ESRCH || (err == EPERM && thread_gone(pid, tid)))
+			return -ESRCH;
+		return -err;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
+		/* Exiting between the two calls; its exit report is reaped later. */
+		add_pending(t, tid);
+		return -ESRCH;
+	}
+	err = wait_stop(t, tid, &status);
+	if (err == -EAGAIN) {
+		add_pending(t, tid);
+		return -EAGAIN;
+	}
+	if (err)
+		return err;
+
+	int event = status >> 16;
+	int sig = WSTOPSIG(status);
+
+	if (event == PTRACE_EVENT_STOP) {
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			flags |= SNAP_GROUP_STOP;
+	} else if (event == 0) {
+		/* A signal arrived first: sample here and deliver it on detach. */
+		inject = sig;
+		flags |= SNAP_SIGNAL_STOP;
+	}
+
+	atomic_store(&t->stopped_sig, inject);
+	atomic_store(&t->stopped_since, monotonic_ns());
+	atomic_store(&t->stopped_tid, tid);
+
+	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
+	uint64_t start = 0, want = 0;
+	ssize_t got = -1;
+	bool regs_ok = ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) == 0;
+
+	if (regs_ok) {
+		got = read_stack(t, tid, out->regs.rsp, buf, cap, &start, &want);
+		if (t->test_stall_ms > 0) {
+			struct timespec ts = ns_to_ts((uint64_t)t->test_stall_ms * 1000000ULL);
+
+			nanosleep(&ts, NULL);
+		}
+	}
+
+	if (!take_stopped(t, tid)) {
+		out->flags = SNAP_WATCHDOG;
+		return -EINTR;
+	}
+	if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)inject) < 0 && errno != ESRCH)
+		debug_msg(1, "detach %d: %s", tid, strerror(errno));
+	if (!regs_ok)
+		return -ESRCH;
+
+	out->pid = pid;
+	out->tid = tid;
+	out->time_ns = t0;
+	out->pause_ns = (uint32_t)MIN(monotonic_ns() - t0, (uint64_t)UINT32_MAX);
+	out->stack = buf;
+	out->stack_start = start;
+	out->stack_len = got > 0 ? (uint32_t)got : 0;
+	out->stack_cap = cap;
+	out->stop_signal = inject;
+	if (got > 0 && (uint64_t)got == want)
+		flags |= SNAP_CAP_HIT;
+	out->flags = flags;
+	return 0;
+}
+
+static void watchdog_handler(int sig)
+{
+	struct tracer *t = watchdog_tracer;
+	(void)sig;
+
+	if (!t)
+		return;
+	pid_t tid = atomic_exchange(&t->stopped_tid, 0);
+
+	if (tid > 0) {
+		ptrace(PTRACE_DETACH, tid, 0, (void *)(long)atomic_load(&t->stopped_sig));
+		atomic_fetch_add(&t->wd_fired, 1);
+	}
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct tracer *t = arg;
+	uint64_t limit = (uint64_t)t->wd_limit_ms * 1000000ULL;
+	/* Last resort, when even the handler cannot run (tracer in D state). */
+	uint64_t kill_after = MAX(limit * 10, 2000000000ULL);
+	struct timespec tick = ns_to_ts(MAX(limit / 4, 1000000ULL));
+
+	while (!atomic_load(&t->wd_quit)) {
+		nanosleep(&tick, NULL);
+		pid_t tid = atomic_load(&t->stopped_tid);
+
+		if (!tid)
+			continue;
+		uint64_t since = atomic_load(&t->stopped_since);
+		uint64_t now = monotonic_ns();
+
+		if (now - since > kill_after && atomic_load(&t->stopped_tid) == tid) {
+			static const char msg[] =
+				"cprof: watchdog: tracer stalled with a thread stopped; exiting so the kernel resumes it\n";
+			ssize_t ATTR_UNUSED w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+			kill(getpid(), SIGKILL);
+		}
+		if (now - since > limit)
+			pthread_kill(t->tracer_thread, SIGRTMIN + 1);
+	}
+	return NULL;
+}
+
+int tracer_start_watchdog(struct tracer *t, int limit_ms)
+{
+	struct sigaction sa;
+	sigset_t all, old;
+	int err;
+
+	if (t->wd_running || limit_ms <= 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watchdog_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a stalled syscall should return and notice. */
+	if (sigaction(SIGRTMIN + 1, &sa, NULL))
+		return -errno;
+	watchdog_tracer = t;
+	t->tracer_thread = pthread_self();
+	t->wd_limit_ms = limit_ms;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&t->wd_thread, NULL, watchdog_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return -err;
+	t->wd_running = true;
+	return 0;
+}
+
+void tracer_free(struct tracer *t, int timeout_ms)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000ULL;
+
+	if (!t)
+		return;
+	while (t->npending && monotonic_ns() < deadline)
+		tracer_wait_event(t, 5);
+	if (t->wd_running) {
+		atomic_store(&t->wd_quit, true);
+		pthread_join(t->wd_thread, NULL);
+		watchdog_tracer = NULL;
+	}
+	/*
+	 * Threads still pending are seized but running; when we exit the
+	 * kernel detaches them and drops the interrupt request.
+	 */
+	free(t->pending);
+	free(t);
+}

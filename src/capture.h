@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CPROF_CAPTURE_H
+#define CPROF_CAPTURE_H
+
+/*
+ * Sample capture through ptrace (unwind.md §3, §5.2).
+ *
+ * One sample of one thread: PTRACE_SEIZE, PTRACE_INTERRUPT, wait for the
+ * stop, PTRACE_GETREGSET and a single process_vm_readv of the stack into a
+ * caller-provided, pre-faulted buffer, then PTRACE_DETACH. Nothing else runs
+ * while the thread is stopped; unwinding and symbolization happen later on
+ * the copy. Between samples cprof is not attached at all, so the target's
+ * signals, job control and exit behave exactly as without cprof.
+ *
+ * All calls on one tracer must come from a single thread (ptrace ties a
+ * tracee to the thread that attached it), and SIGCHLD must be blocked in
+ * every thread of the process: waiting uses sigtimedwait(SIGCHLD).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+enum snapshot_flags {
+	SNAP_CAP_HIT = 1u << 0,	     /* the stack copy stopped at the size cap */
+	SNAP_SIGNAL_STOP = 1u << 1,  /* taken at a signal-delivery-stop */
+	SNAP_GROUP_STOP = 1u << 2,   /* the thread was in a group-stop */
+	SNAP_REUSED = 1u << 3,	     /* thread had not run: previous stack reused */
+	SNAP_WATCHDOG = 1u << 4,     /* the watchdog detached during capture */
+};
+
+struct snapshot {
+	pid_t pid, tid;
+	uint64_t time_ns; /* CLOCK_MONOTONIC */
+	struct user_regs_struct regs;
+	uint64_t stack_start; /* target address of stack[0] */
+	uint32_t stack_len;
+	uint32_t stack_cap;   /* bytes requested above SP */
+	uint32_t flags;
+	uint32_t pause_ns;    /* PTRACE_INTERRUPT issued .. PTRACE_DETACH done */
+	char state;	      /* /proc state letter before the stop */
+	int stop_signal;
+	const uint8_t *stack;
+};
+
+struct tracer;
+
+struct tracer *tracer_new(void);
+/* Detach whatever is still pending (waits up to timeout_ms) and free. */
+void tracer_free(struct tracer *t, int timeout_ms);
+
+/*
+ * Capture one thread. `buf` receives the stack, `cap` bytes above SP plus a
+ * red zone of up to 128 bytes below it (so buf must hold cap + 128).
+ * Returns 0, or:
+ *   -ESRCH   the thread is gone (or exiting)
+ *   -EPERM   ptrace is not permitted
+ *   -EAGAIN  the stop did not arrive within the timeout; the thread stays
+ *            seized until it stops, then is detached by tracer_poll()
+ *   -EINTR   the watchdog fired and detached the thread
+ */
+int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
+		  struct snapshot *out);
+/* Handle stops and exits that arrived since the last call, without blocking. */
+void tracer_poll(struct tracer *t);
+/* Block up to timeout_ms for tracer events (child exit, pending stops). */
+void tracer_wait_event(struct tracer *t, int timeout_ms);
+
+void tracer_set_stop_timeout(struct tracer *t, int timeout_ms);
+/* Launch mode: the target is our child; its exit is reaped here. */
+void tracer_set_child(struct tracer *t, pid_t child);
+bool tracer_child_exited(const struct tracer *t, int *wstatus);
+unsigned int tracer_pending(const struct tracer *t);
+
+/*
+ * The watchdog bounds how long any thread stays stopped if the tracer thread
+ * stalls: after limit_ms it signals the tracer thread, whose handler detaches
+ * the stopped thread; if even that cannot run, it kills cprof, and the kernel
+ * then detaches and resumes every tracee. Call from the tracer thread.
+ */
+int tracer_start_watchdog(struct tracer *t, int limit_ms);
+unsigned long tracer_watchdog_fired(const struct tracer *t);
+
+/* Test hook: stall this long while a thread is stopped (CPROF_TEST_STALL_MS). */
+void tracer_set_test_stall(struct tracer *t, int stall_ms);
+
+uint64_t monotonic_ns(void);
+
+#endif

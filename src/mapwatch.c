@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "aspace.h"
+#include "capture.h"
+#include "log.h"
+#include "mapwatch.h"
+#include "xalloc.h"
+
+static int open_maps(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int mapwatch_init(struct mapwatch *w, pid_t pid)
+{
+	memset(w, 0, sizeof(*w));
+	w->pid = pid;
+	w->fd = open_maps(pid);
+	if (w->fd < 0)
+		return -errno;
+	return 0;
+}
+
+void mapwatch_release(struct mapwatch *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->raw);
+	free(w->prev);
+	free(w->known);
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+}
+
+bool mapwatch_due(const struct mapwatch *w, uint64_t now_ns)
+{
+	/* A read that cost C may be repeated after 100*C (1% of wall time). */
+	uint64_t gap = w->read_cost_ns * 100;
+
+	return now_ns - w->last_read_ns >= gap;
+}
+
+static bool known(const struct mapwatch *w, const struct mapping *m)
+{
+	for (size_t i = 0; i < w->nknown; i++) {
+		const struct file_key *k = &w->known[i];
+
+		if (k->inode == m->inode && k->dev_major == m->dev_major &&
+		    k->dev_minor == m->dev_minor)
+			return true;
+	}
+	return false;
+}
+
+static int open_mapped_file(pid_t pid, const struct mapping *m)
+{
+	char path[4200];
+	int fd;
+
+	/* The exact inode, even if deleted; needs CAP_CHECKPOINT_RESTORE. */
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (!m->deleted) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	/* A deleted main executable is still reachable through exe. */
+	char exe[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		size_t plen = strlen(m->path);
+
+		if (!strncmp(exe, m->path, plen) && (exe[plen] == '\0' || exe[plen] == ' '))
+			return open(path, O_RDONLY | O_CLOEXEC);
+	}
+	return -1;
+}
+
+static void copy_vdso(pid_t pid, const struct mapping *m, struct maps_update *u)
+{
+	size_t len = (size_t)(m->end - m->start);
+	struct iovec local, remote;
+
+	if (len > (1 << 20))
+		return;
+	u->vdso = xmalloc(len);
+	local.iov_base = u->vdso;
+	local.iov_len = len;
+	remote.iov_base = (void *)(uintptr_t)m->start;
+	remote.iov_len = len;
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)len) {
+		free(u->vdso);
+		u->vdso = NULL;
+		return;
+	}
+	u->vdso_len = len;
+}
+
+int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out)
+{
+	uint64_t t0 = monotonic_ns();
+	ssize_t len;
+	struct maps_update *u;
+
+	*out = NULL;
+	if (exec) {
+		/* Our descriptor still points at the old, dead mm. */
+		if (w->fd >= 0)
+			close(w->fd);
+		w->fd = open_maps(w->pid);
+		w->nknown = 0;
+		w->vdso_sent = false;
+		w->prev_len = 0;
+	}
+	if (w->fd < 0)
+		return -ESRCH;
+	len = maps_read_raw(w->fd, &w->raw, &w->raw_cap);
+	w->last_read_ns = monotonic_ns();
+	w->read_cost_ns = w->last_read_ns - t0;
+	w->reads++;
+	if (len < 0)
+		return (int)len;
+	if (len == 0)
+		return -ESRCH; /* exited, or exec'd behind our back */
+	if (!exec && (size_t)len == w->prev_len && !memcmp(w->raw, w->prev, (size_t)len))
+		return 0;
+	w->changes++;
+	w->prev = xgrow(w->prev, &w->prev_cap, (size_t)len + 1, 1);
+	memcpy(w->prev, w->raw, (size_t)len + 1);
+	w->prev_len = (size_t)len;
+
+	u = xcalloc(1, sizeof(*u));
+	u->pid = w->pid;
+	u->exec = exec;
+	maps_parse(w->raw, (size_t)len, &u->maps);
+
+	size_t cap = 0;
+
+	for (size_t i = 0; i < u->maps.n; i++) {
+		const struct mapping *m = &u->maps.v[i];
+
+		if (!strcmp(m->path, "[vdso]") && !w->vdso_sent) {
+			copy_vdso(w->pid, m, u);
+			w->vdso_sent = true;
+			continue;
+		}
+		if (!mapping_is_file(m) || !(m->perms & MAP_PERM_X) || known(w, m))
+			continue;
+		struct file_key *k = VEC_PUSH(w->known, w->nknown, w->cap_known);
+
+		k->dev_major = m->dev_major;
+		k->dev_minor = m->dev_minor;
+		k->inode = m->inode;
+		struct maps_file *f = VEC_PUSH(u->files, u->nfiles, cap);
+
+		f->dev_major = m->dev_major;
+		f->dev_minor = m->dev_minor;
+		f->inode = m->inode;
+		f->fd = open_mapped_file(w->pid, m);
+		if (f->fd < 0)
+			debug_msg(1, "pid %d: cannot open '%s': %s", w->pid, m->path, strerror(errno));
+	}
+	*out = u;
+	return 0;
+}
