@@ -14,6 +14,7 @@
 #include "cprof.h"
 #include "log.h"
 #include "signals.h"
+#include "symbolize.h"
 
 struct command {
 	const char *name;
@@ -22,6 +23,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "record", cmd_record, "sample a process and write a flame graph or profile" },
 	{ "dump", cmd_dump, "print the stack of every thread once" },
 };
 
@@ -90,8 +92,7 @@ int main(int argc, char **argv)
 		if (strcmp(name, commands[i].name))
 			continue;
 		/* Debug files are fetched over the network only when asked for. */
-		if (!getenv("CPROF_DEBUGINFOD"))
-			unsetenv("DEBUGINFOD_URLS");
+		debuginfod_disable();
 		raise_fd_limit();
 		signals_setup();
 		return check_stdout(commands[i].fn(argc - 1, argv + 1));

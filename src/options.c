@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "options.h"
 #include "xalloc.h"
@@ -175,4 +176,37 @@ bad:
 	free(v);
 	snprintf(why, whylen, "'%s' is not a list of thread ids (e.g. 1234,1240-1245)", s);
 	return -EINVAL;
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t whylen)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!s || !isdigit((unsigned char)s[0])) {
+		snprintf(why, whylen, "'%s' is not a size (e.g. 65536, 64K, 1M)", s ? s : "");
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno) {
+		snprintf(why, whylen, "'%s' is not a size (e.g. 65536, 64K, 1M)", s);
+		return -EINVAL;
+	}
+	if (!strcasecmp(end, "k") || !strcasecmp(end, "kb") || !strcasecmp(end, "kib"))
+		mult = 1024;
+	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mb") || !strcasecmp(end, "mib"))
+		mult = 1024 * 1024;
+	else if (*end) {
+		snprintf(why, whylen, "'%s' is not a size (e.g. 65536, 64K, 1M)", s);
+		return -EINVAL;
+	}
+	if (v > UINT64_MAX / mult || v * mult < min || v * mult > max) {
+		snprintf(why, whylen, "%s is out of range (%llu..%llu bytes)", s,
+			 (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v * mult;
+	return 0;
 }

@@ -742,3 +742,20 @@ done:
 		}
 	}
 }
+
+static char *saved_debuginfod_urls;
+
+void debuginfod_disable(void)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+
+	if (urls && !saved_debuginfod_urls)
+		saved_debuginfod_urls = xstrdup(urls);
+	unsetenv("DEBUGINFOD_URLS");
+}
+
+void debuginfod_restore(void)
+{
+	if (saved_debuginfod_urls)
+		setenv("DEBUGINFOD_URLS", saved_debuginfod_urls, 1);
+}

@@ -61,4 +61,11 @@ void symbolizer_lookup(struct symbolizer *s, struct elfimg *img, uint64_t vaddr,
 /* Basename of a module path, interned. */
 const char *symbolizer_module_name(struct symbolizer *s, const char *path);
 
+/*
+ * libdw fetches missing debug files from DEBUGINFOD_URLS, a blocking network
+ * request. cprof disables that at start-up; --debuginfod turns it back on.
+ */
+void debuginfod_disable(void);
+void debuginfod_restore(void);
+
 #endif

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cprof record: sample a process at a fixed rate and write the profile in
+ * every requested format from the one recording.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cprof.h"
+#include "launch.h"
+#include "log.h"
+#include "options.h"
+#include "outspec.h"
+#include "profile.h"
+#include "session.h"
+#include "signals.h"
+#include "target.h"
+#include "xalloc.h"
+
+enum {
+	OPT_TITLE = OPT_SESSION_LAST,
+	OPT_MINWIDTH,
+	OPT_LINES,
+};
+
+static const char usage[] =
+	"usage: cprof record [options] --pid PID\n"
+	"       cprof record [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Sample every thread of a process and write a profile: a flame graph,\n"
+	"speedscope JSON or folded stacks, several at once from one recording.\n"
+	"\n"
+	"  -o, --output PATH        write the profile to PATH (repeatable); the format\n"
+	"                           follows the extension: .svg flame graph, .json\n"
+	"                           speedscope, .folded/.txt folded stacks\n"
+	"                           (default: cprof-PID-DATE-TIME.svg)\n"
+	"  -f, --format FORMAT      write every output in FORMAT (svg, speedscope, folded)\n"
+	"  -d, --duration TIME      stop after TIME (30, 1.5, 500ms, 2m; default: until\n"
+	"                           Ctrl-C or the target exits)\n"
+	SESSION_HELP
+	"  -t, --threads            a root frame per thread in flame graph and folded output\n"
+	"      --lines              label frames with source file and line\n"
+	"      --title TEXT         flame graph and speedscope title\n"
+	"      --minwidth PIXELS    hide flame graph frames narrower than this (default 0.1)\n"
+	"  -q, --quiet              no progress line and no summary\n"
+	"  -h, --help               show this help\n"
+	"\n"
+	"A launched COMMAND is profiled from its start to its exit; with --duration it\n"
+	"is terminated when the time is up. Ctrl-C stops sampling and writes the\n"
+	"outputs. See cprof-record(1).\n";
+
+struct record_opts {
+	struct session_opts s;
+	struct outspecs outs;
+	const char *title;
+	double minwidth;
+	bool threads, lines, quiet;
+	char *default_output;
+};
+
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	static const struct option longopts[] = {
+		SESSION_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "threads", no_argument, NULL, 't' },
+		{ "lines", no_argument, NULL, OPT_LINES },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char why[512];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) != -1) {
+		rc = session_parse_opt(&o->s, c, optarg);
+		if (rc == 1)
+			continue;
+		if (rc > 1)
+			return rc;
+		switch (c) {
+		case 'o':
+			outspecs_add(&o->outs, optarg);
+			break;
+		case 'f':
+			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
+				error_msg("--format: %s", why);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (parse_duration(optarg, &o->s.duration_ns, why, sizeof(why))) {
+				error_msg("--duration: %s", why);
+				return EXIT_USAGE;
+			}
+			break;
+		case 't':
+			o->threads = true;
+			break;
+		case OPT_LINES:
+			o->lines = true;
+			break;
+		case OPT_TITLE:
+			o->title = optarg;
+			break;
+		case OPT_MINWIDTH:
+			if (parse_double(optarg, 0, 10000, &o->minwidth, why, sizeof(why))) {
+				error_msg("--minwidth: %s", why);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	rc = session_finish_opts(&o->s, "record", argc, argv, optind);
+	if (rc)
+		return rc;
+	if (!o->outs.n) {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		const char *ext = o->outs.forced ? o->outs.forced->suffixes[0] : ".svg";
+
+		localtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+		if (o->s.pid)
+			o->default_output = xasprintf("cprof-%d-%s%s", o->s.pid, stamp, ext);
+		else
+			o->default_output = xasprintf("cprof-%s-%s%s", o->s.argv[0][0] ? o->s.argv[0] : "cmd",
+						      stamp, ext);
+		/* A command given with a path: keep only its base name. */
+		char *slash = strrchr(o->default_output, '/');
+
+		if (slash)
+			memmove(o->default_output, slash + 1, strlen(slash));
+		outspecs_add(&o->outs, o->default_output);
+	}
+	if (outspecs_check(&o->outs, why, sizeof(why))) {
+		error_msg("%s", why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void progress(const struct session *s, bool tty, uint64_t *last)
+{
+	uint64_t now = monotonic_ns();
+
+	if (!tty || now - *last < 500000000ULL)
+		return;
+	*last = now;
+	double secs = (double)(now - sampler_start_ns(s->sampler)) / 1e9;
+
+	fprintf(stderr, "\rcprof: %.1f s, %" PRIu64 " samples, %zu threads (Ctrl-C to stop)   ", secs,
+		s->prof->nsamples, s->prof->nthreads);
+	fflush(stderr);
+}
+
+static void fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= 1000000)
+		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.0f us", (double)ns / 1e3);
+}
+
+static void summary(const struct session *s, const char *written)
+{
+	const struct prof_meta *m = &s->prof->meta;
+	const struct profile *p = s->prof;
+	char p50[32], p99[32], mx[32];
+	double secs = (double)m->duration_ns / 1e9;
+	uint64_t attempted = p->nsamples + m->lost;
+
+	fmt_ns(m->pause_p50_ns, p50, sizeof(p50));
+	fmt_ns(m->pause_p99_ns, p99, sizeof(p99));
+	fmt_ns(m->pause_max_ns, mx, sizeof(mx));
+	info_msg("recorded %" PRIu64 " samples of %zu threads of pid %d in %.1f s at %u Hz (%s)%s",
+		 p->nsamples, p->nthreads, m->pid, secs, m->rate_hz,
+		 m->wall_clock ? "wall-clock" : "on-CPU",
+		 m->cut_short ? ", cut short by a signal" : "");
+	info_msg("lost %" PRIu64 " samples (%.1f%%), %" PRIu64 " late ticks, %" PRIu64
+		 " threads skipped for time, %" PRIu64 " unwind errors, %" PRIu64 " truncated stacks",
+		 m->lost, attempted ? 100.0 * (double)m->lost / (double)attempted : 0.0, m->late_ticks,
+		 m->skipped, m->unwind_errors, m->truncated);
+	info_msg("pause per sample p50 %s, p99 %s, max %s; estimated target overhead %.2f%%", p50, p99,
+		 mx, m->overhead_pct);
+	if (m->exit_status != -1) {
+		char how[128];
+
+		describe_wait_status(m->exit_status, how, sizeof(how));
+		info_msg("command %s", how);
+	}
+	if (written && *written)
+		info_msg("wrote %s", written);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	struct session s;
+	struct profile *p = NULL;
+	int rc;
+
+	session_opts_init(&o.s);
+	rc = parse_args(argc, argv, &o);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
+		goto out_opts;
+	}
+	log_set_quiet(o.quiet);
+	p = profile_new();
+	p->meta.title = profile_str(p, o.title);
+	p->meta.minwidth = o.minwidth;
+	p->meta.threads = o.threads;
+	p->meta.lines = o.lines;
+	rc = session_start(&s, &o.s, p);
+	if (rc) {
+		session_release(&s);
+		goto out;
+	}
+
+	bool tty = !o.quiet && isatty(STDERR_FILENO);
+	uint64_t last = monotonic_ns();
+
+	while (!session_finished(&s)) {
+		session_poll(&s, 100);
+		if (stop_signal) {
+			p->meta.cut_short = true;
+			break;
+		}
+		progress(&s, tty, &last);
+	}
+	session_stop(&s);
+	if (tty)
+		fputs("\r\033[K", stderr);
+	session_fill_meta(&s);
+
+	const struct sampler_stats *st = sampler_stats(s.sampler);
+
+	if (!p->nsamples && atomic_load(&st->denied)) {
+		char hint[512];
+
+		target_permission_hint(hint, sizeof(hint));
+		error_msg("cannot trace pid %d: %s; %s", s.pid, strerror(EPERM), hint);
+		session_release(&s);
+		rc = EXIT_PERMISSION;
+		goto out;
+	}
+	if (!p->nsamples)
+		warning_msg("no samples were taken%s", o.s.idle ? "" :
+			    " (the target did not run on a CPU; --idle samples sleeping threads)");
+
+	struct render_opts ro = { 0 };
+	char written[4096];
+
+	render_opts_from_meta(&ro, p);
+	int failures = outspecs_write(&o.outs, p, &ro, written, sizeof(written));
+
+	if (!o.quiet)
+		summary(&s, written);
+	session_release(&s);
+	rc = failures ? EXIT_ERROR : EXIT_OK;
+out:
+	profile_free(p);
+out_opts:
+	outspecs_release(&o.outs);
+	session_opts_release(&o.s);
+	free(o.default_output);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef CPROF_LAUNCH_H
+#define CPROF_LAUNCH_H
+
+/*
+ * Launch mode (cprof record -- CMD): run a command as our child, so it can
+ * be traced even where Yama only allows tracing descendants.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Fork and exec argv. Returns once the exec has succeeded, so sampling can
+ * start at the new program's first instructions, or -errno (with a message
+ * in why) if the command could not be run.
+ */
+int launch_command(char *const *argv, pid_t *pid, char *why, size_t len);
+/* End a launched command that is still running: SIGTERM, then SIGKILL. */
+int launch_terminate(pid_t pid, int grace_ms);
+/* "exited with status 3" / "was killed by signal 9 (Killed)" */
+void describe_wait_status(int wstatus, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "outspec.h"
+#include "xalloc.h"
+
+void outspecs_add(struct outspecs *o, const char *path)
+{
+	struct outspec *s = VEC_PUSH(o->v, o->n, o->cap);
+
+	s->path = path;
+	s->fmt = NULL;
+}
+
+int outspecs_force(struct outspecs *o, const char *name, char *why, size_t len)
+{
+	o->forced = output_find(name);
+	if (!o->forced) {
+		snprintf(why, len, "unknown format '%s' (known: %s)", name, output_names());
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int outspecs_check(struct outspecs *o, char *why, size_t len)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		struct outspec *s = &o->v[i];
+		struct stat st;
+		char *dir;
+
+		if (!*s->path) {
+			snprintf(why, len, "-o: empty file name");
+			return -EINVAL;
+		}
+		s->fmt = o->forced ? o->forced : output_for_path(s->path);
+		if (!s->fmt) {
+			const char *dot = strrchr(s->path, '.');
+
+			snprintf(why, len,
+				 "-o '%s': cannot tell the format from %s%s%s (use .svg, .json, .folded, .txt, or --format: %s)",
+				 s->path, dot ? "the extension '" : "a name without extension",
+				 dot ? dot : "", dot ? "'" : "", output_names());
+			return -EINVAL;
+		}
+		if (stat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "-o '%s': is a directory", s->path);
+			return -EINVAL;
+		}
+		const char *slash = strrchr(s->path, '/');
+
+		dir = slash ? xstrndup(s->path, (size_t)(slash - s->path)) : xstrdup(".");
+		if (!*dir) {
+			free(dir);
+			dir = xstrdup("/");
+		}
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "-o '%s': directory '%s' does not exist", s->path, dir);
+			free(dir);
+			return -EINVAL;
+		}
+		if (access(dir, W_OK | X_OK)) {
+			snprintf(why, len, "-o '%s': cannot write in directory '%s': %s", s->path, dir,
+				 strerror(errno));
+			free(dir);
+			return -EINVAL;
+		}
+		free(dir);
+	}
+	return 0;
+}
+
+int outspecs_write(const struct outspecs *o, const struct profile *p, const struct render_opts *ro,
+		   char *written, size_t wlen)
+{
+	int failures = 0;
+	size_t used = 0;
+
+	if (wlen)
+		written[0] = '\0';
+	for (size_t i = 0; i < o->n; i++) {
+		const struct outspec *s = &o->v[i];
+		int err = output_write_file(s->path, s->fmt, p, ro);
+
+		if (err) {
+			error_msg("cannot write '%s': %s", s->path, strerror(-err));
+			failures++;
+			continue;
+		}
+		if (used < wlen) {
+			int n = snprintf(written + used, wlen - used, "%s%s", used ? ", " : "", s->path);
+
+			if (n > 0)
+				used += (size_t)n;
+		}
+	}
+	return failures;
+}
+
+void outspecs_release(struct outspecs *o)
+{
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}

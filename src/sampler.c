@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aspace.h"
+#include "capture.h"
+#include "log.h"
+#include "mapwatch.h"
+#include "proc.h"
+#include "sampler.h"
+#include "signals.h"
+#include "xalloc.h"
+
+/* Share of the period a tick may spend capturing before it skips threads. */
+#define TICK_BUDGET 0.7
+#define USAGE_INTERVAL_NS 250000000ULL
+#define RED_ZONE_SLACK 256
+
+struct tthread {
+	pid_t tid;
+	int sched_fd, stat_fd;
+	uint64_t runtime;
+	bool have_runtime;
+	bool sampled; /* captured at least once since it last ran */
+	char state;
+	char comm[16];
+	bool filtered_out;
+	bool name_checked;
+	unsigned long seen;
+};
+
+struct tproc {
+	pid_t pid;
+	int stat_fd;
+	DIR *taskdir;
+	struct mapwatch mw;
+	uint64_t startstack, startcode;
+	struct tthread *threads; /* sorted by tid */
+	size_t nthreads, cap_threads;
+	size_t rr; /* where the next tick starts, after an overloaded one */
+	uint64_t last_usage_ns;
+	bool gone;
+};
+
+struct sampler {
+	struct sampler_opts o;
+	struct ring *ring;
+	_Atomic uint32_t *cap_hints;
+	struct sampler_stats st;
+	struct tracer *tracer;
+	struct tproc *procs;
+	size_t nprocs, cap_procs;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_bool finished;
+	atomic_int child_status;
+	atomic_int error;
+	uint64_t start_ns;
+	unsigned long tick_no;
+	uint64_t rng;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static unsigned int pause_bucket(uint64_t ns)
+{
+	/* 8 linear sub-buckets per power of two: ~12% resolution. */
+	if (ns < 8)
+		return (unsigned int)ns;
+	int msb = 63 - __builtin_clzll(ns);
+	unsigned int sub = (unsigned int)(ns >> (msb - 3)) & 7;
+	unsigned int b = (unsigned int)(msb - 2) * 8 + sub;
+
+	return b < PAUSE_BUCKETS ? b : PAUSE_BUCKETS - 1;
+}
+
+static uint64_t bucket_value(unsigned int b)
+{
+	if (b < 8)
+		return b;
+	unsigned int msb = b / 8 + 2, sub = b % 8;
+
+	/* the middle of the bucket */
+	return ((8ULL + sub) << (msb - 3)) + (1ULL << (msb - 3)) / 2;
+}
+
+uint64_t sampler_pause_percentile(const struct sampler_stats *st, double q)
+{
+	unsigned long total = 0, acc = 0;
+
+	for (unsigned int i = 0; i < PAUSE_BUCKETS; i++)
+		total += atomic_load_explicit(&st->pause_hist[i], memory_order_relaxed);
+	if (!total)
+		return 0;
+	unsigned long want = (unsigned long)(q * (double)total);
+
+	if (want >= total)
+		want = total - 1;
+	for (unsigned int i = 0; i < PAUSE_BUCKETS; i++) {
+		acc += atomic_load_explicit(&st->pause_hist[i], memory_order_relaxed);
+		if (acc > want)
+			return bucket_value(i);
+	}
+	return 0;
+}
+
+static void count(atomic_ulong *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* ---- processes and threads ---- */
+
+static void thread_close(struct tthread *t)
+{
+	if (t->sched_fd >= 0)
+		close(t->sched_fd);
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	t->sched_fd = t->stat_fd = -1;
+}
+
+static void proc_forget_threads(struct tproc *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		thread_close(&p->threads[i]);
+	p->nthreads = 0;
+}
+
+static void emit_proc(struct sampler *s, uint32_t type, pid_t pid, int wstatus)
+{
+	struct rec_proc *r = ring_reserve(s->ring, type, sizeof(*r));
+
+	if (!r)
+		return;
+	r->pid = pid;
+	r->wstatus = wstatus;
+	r->cmdline[0] = '\0';
+	if (type == REC_PROC)
+		proc_cmdline(pid, r->cmdline, sizeof(r->cmdline));
+	ring_commit(s->ring, r, sizeof(*r));
+}
+
+static void emit_maps(struct sampler *s, struct maps_update *u)
+{
+	struct rec_maps *r;
+
+	if (!u)
+		return;
+	/* Must get through even when the ring is full of samples. */
+	while (!(r = ring_reserve(s->ring, REC_MAPS, sizeof(*r)))) {
+		ring_publish(s->ring);
+		if (atomic_load(&s->stop)) {
+			maps_update_free(u);
+			return;
+		}
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	r->update = u;
+	ring_commit(s->ring, r, sizeof(*r));
+}
+
+static int proc_add(struct sampler *s, pid_t pid)
+{
+	char path[64];
+	struct tproc *p = VEC_PUSH(s->procs, s->nprocs, s->cap_procs);
+	struct proc_stat st;
+	struct maps_update *u = NULL;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	p->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	p->taskdir = opendir(path);
+	if (p->stat_fd < 0 || !p->taskdir || mapwatch_init(&p->mw, pid)) {
+		p->gone = true;
+		return -ESRCH;
+	}
+	if (proc_read_stat(pid, 0, &st) == 0) {
+		p->startstack = st.startstack;
+		p->startcode = st.startcode;
+	}
+	emit_proc(s, REC_PROC, pid, -1);
+	if (mapwatch_poll(&p->mw, true, &u) == 0)
+		emit_maps(s, u);
+	return 0;
+}
+
+static void proc_drop(struct sampler *s, struct tproc *p)
+{
+	proc_forget_threads(p);
+	free(p->threads);
+	p->threads = NULL;
+	if (p->taskdir)
+		closedir(p->taskdir);
+	if (p->stat_fd >= 0)
+		close(p->stat_fd);
+	mapwatch_release(&p->mw);
+	p->taskdir = NULL;
+	p->stat_fd = -1;
+	p->gone = true;
+	(void)s;
+}
+
+static bool tid_wanted(const struct sampler *s, pid_t tid)
+{
+	size_t lo = 0, hi = s->o.ntids;
+
+	if (!s->o.tids)
+		return true;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->o.tids[mid] == tid)
+			return true;
+		if (s->o.tids[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static struct tthread *thread_find(struct tproc *p, pid_t tid)
+{
+	size_t lo = 0, hi = p->nthreads;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->threads[mid].tid == tid)
+			return &p->threads[mid];
+		if (p->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_tthread(const void *a, const void *b)
+{
+	const struct tthread *x = a, *y = b;
+
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/* Re-list /proc/PID/task: open new threads, close the ones that left. */
+static void refresh_threads(struct sampler *s, struct tproc *p)
+{
+	struct dirent *de;
+	bool added = false;
+
+	rewinddir(p->taskdir);
+	while ((de = readdir(p->taskdir))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		pid_t tid = (pid_t)atoi(de->d_name);
+		struct tthread *t = thread_find(p, tid);
+
+		if (t) {
+			t->seen = s->tick_no;
+			continue;
+		}
+		t = VEC_PUSH(p->threads, p->nthreads, p->cap_threads);
+		memset(t, 0, sizeof(*t));
+		t->tid = tid;
+		t->seen = s->tick_no;
+		t->filtered_out = !tid_wanted(s, tid);
+		char path[96];
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", p->pid, tid);
+		t->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", p->pid, tid);
+		t->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+		added = true;
+		count(&s->st.threads_seen);
+	}
+	size_t w = 0;
+
+	for (size_t i = 0; i < p->nthreads; i++) {
+		if (p->threads[i].seen == s->tick_no)
+			p->threads[w++] = p->threads[i];
+		else
+			thread_close(&p->threads[i]);
+	}
+	p->nthreads = w;
+	if (added)
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), cmp_tthread);
+}
+
+static bool read_thread_stat(struct tthread *t, struct proc_stat *st)
+{
+	char buf[1024];
+
+	if (t->stat_fd < 0 || proc_pread_fd(t->stat_fd, buf, sizeof(buf)) <= 0 ||
+	    proc_parse_stat(buf, st))
+		return false;
+	t->state = st->state;
+	snprintf(t->comm, sizeof(t->comm), "%.15s", st->comm);
+	return true;
+}
+
+static bool read_runtime(struct tthread *t, uint64_t *runtime)
+{
+	char buf[128];
+
+	return t->sched_fd >= 0 && proc_pread_fd(t->sched_fd, buf, sizeof(buf)) > 0 &&
+	       proc_parse_schedstat(buf, runtime) == 0;
+}
+
+/* ---- capture ---- */
+
+static uint32_t stack_cap_for(struct sampler *s, pid_t tid)
+{
+	uint32_t hint = atomic_load_explicit(&s->cap_hints[(uint32_t)tid % CAP_HINTS],
+					     memory_order_relaxed);
+	uint32_t cap = hint > s->o.stack_cap ? hint : s->o.stack_cap;
+
+	return cap > s->o.stack_cap_max ? s->o.stack_cap_max : cap;
+}
+
+static void record_pause(struct sampler *s, uint32_t ns)
+{
+	atomic_fetch_add_explicit(&s->st.pause_hist[pause_bucket(ns)], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->st.pause_total_ns, ns, memory_order_relaxed);
+	unsigned long mx = atomic_load_explicit(&s->st.pause_max_ns, memory_order_relaxed);
+
+	if (ns > mx)
+		atomic_store_explicit(&s->st.pause_max_ns, ns, memory_order_relaxed);
+}
+
+static void emit_reused(struct sampler *s, struct tproc *p, struct tthread *t)
+{
+	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r));
+
+	if (!r) {
+		count(&s->st.lost);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->pid = p->pid;
+	r->tid = t->tid;
+	r->time_ns = monotonic_ns();
+	r->flags = SNAP_REUSED;
+	r->state = t->state;
+	memcpy(r->comm, t->comm, sizeof(r->comm));
+	ring_commit(s->ring, r, sizeof(*r));
+	count(&s->st.reused);
+}
+
+static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
+{
+	uint32_t cap = stack_cap_for(s, t->tid);
+	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r) + cap + RED_ZONE_SLACK);
+	struct snapshot snap;
+	int err;
+
+	if (!r) {
+		count(&s->st.lost);
+		return;
+	}
+	err = tracer_sample(s->tracer, p->pid, t->tid, (uint8_t *)(r + 1), cap, &snap);
+	if (err) {
+		switch (err) {
+		case -ESRCH:
+			count(&s->st.vanished);
+			break;
+		case -EAGAIN:
+			count(&s->st.timeouts);
+			break;
+		case -EINTR:
+			count(&s->st.watchdog);
+			break;
+		case -EPERM:
+			count(&s->st.denied);
+			break;
+		default:
+			count(&s->st.lost);
+			break;
+		}
+		return;
+	}
+	r->pid = p->pid;
+	r->tid = t->tid;
+	r->time_ns = snap.time_ns;
+	r->regs = snap.regs;
+	r->stack_start = snap.stack_start;
+	r->stack_len = snap.stack_len;
+	r->stack_cap = snap.stack_cap;
+	r->flags = snap.flags;
+	r->pause_ns = snap.pause_ns;
+	r->state = t->state;
+	memcpy(r->comm, t->comm, sizeof(r->comm));
+	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
+	record_pause(s, snap.pause_ns);
+	count(&s->st.samples);
+	t->sampled = true;
+}
+
+static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
+{
+	struct proc_stat st;
+	uint64_t runtime = 0;
+	bool ran = true;
+
+	if (t->filtered_out)
+		return;
+	if (read_runtime(t, &runtime)) {
+		ran = !t->have_runtime || runtime != t->runtime;
+		t->runtime = runtime;
+		t->have_runtime = true;
+	}
+	if (!ran) {
+		/*
+		 * Not on a CPU since the last tick. On-CPU mode has nothing to
+		 * record; wall-clock mode repeats the stack it already has,
+		 * without stopping the thread again.
+		 */
+		if (s->o.idle && t->sampled)
+			emit_reused(s, p, t);
+		else if (s->o.idle && read_thread_stat(t, &st) && st.state != 'T' && st.state != 't' &&
+			 st.state != 'Z' && st.state != 'X')
+			goto filter;
+		return;
+	}
+	t->sampled = false;
+	if (!read_thread_stat(t, &st))
+		return;
+filter:
+	if (s->o.thread_name && !t->name_checked) {
+		/* Names rarely change; checking once keeps the filter cheap. */
+		t->filtered_out = regexec(s->o.thread_name, t->comm, 0, NULL, 0) != 0;
+		t->name_checked = true;
+		if (t->filtered_out)
+			return;
+	}
+	if (st.state == 'R') {
+		capture(s, p, t);
+	} else if (s->o.idle && st.state != 'T' && st.state != 't' && st.state != 'Z' &&
+		   st.state != 'X') {
+		capture(s, p, t);
+	}
+}
+
+static void emit_usage(struct sampler *s, struct tproc *p, const struct proc_stat *st, uint64_t now)
+{
+	struct rec_usage *u = ring_reserve(s->ring, REC_USAGE, sizeof(*u));
+	uint64_t tick_ns = 1000000000ULL / (uint64_t)proc_clock_ticks();
+
+	if (!u)
+		return;
+	u->pid = p->pid;
+	u->time_ns = now;
+	u->utime_ns = st->utime * tick_ns;
+	u->stime_ns = st->stime * tick_ns;
+	u->rss_bytes = (uint64_t)(st->rss_pages > 0 ? st->rss_pages : 0) * (uint64_t)getpagesize();
+	ring_commit(s->ring, u, sizeof(*u));
+	p->last_usage_ns = now;
+}
+
+/* Returns false when the process is gone. */
+static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
+{
+	char buf[1024];
+	struct proc_stat st;
+	struct maps_update *u = NULL;
+
+	if (proc_pread_fd(p->stat_fd, buf, sizeof(buf)) <= 0 || proc_parse_stat(buf, &st) ||
+	    st.state == 'Z' || st.state == 'X')
+		return false;
+	if ((st.startstack && st.startstack != p->startstack) ||
+	    (st.startcode && st.startcode != p->startcode)) {
+		/* execve: a new image, new threads, new mappings. */
+		debug_msg(1, "pid %d: exec detected", p->pid);
+		p->startstack = st.startstack;
+		p->startcode = st.startcode;
+		proc_forget_threads(p);
+		if (mapwatch_poll(&p->mw, true, &u) == 0)
+			emit_maps(s, u);
+		emit_proc(s, REC_PROC, p->pid, -1);
+	}
+	if (now - p->last_usage_ns >= USAGE_INTERVAL_NS)
+		emit_usage(s, p, &st, now);
+	return true;
+}
+
+static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
+{
+	uint64_t budget = (uint64_t)((double)period * TICK_BUDGET);
+
+	s->tick_no++;
+	count(&s->st.ticks);
+	for (size_t i = 0; i < s->nprocs && !atomic_load(&s->stop); i++) {
+		struct tproc *p = &s->procs[i];
+		unsigned long before = atomic_load(&s->st.samples);
+
+		if (p->gone)
+			continue;
+		if (!check_process(s, p, monotonic_ns())) {
+			int ws = -1;
+
+			if (s->o.launched && p->pid == s->o.pid)
+				tracer_wait_event(s->tracer, 0);
+			if (s->o.launched && p->pid == s->o.pid && tracer_child_exited(s->tracer, &ws))
+				atomic_store(&s->child_status, ws);
+			emit_proc(s, REC_PROC_EXIT, p->pid,
+				  s->o.launched && p->pid == s->o.pid ? ws : -1);
+			proc_drop(s, p);
+			continue;
+		}
+		refresh_threads(s, p);
+		size_t n = p->nthreads;
+
+		for (size_t k = 0; k < n; k++) {
+			size_t idx = (p->rr + k) % n;
+
+			if (monotonic_ns() - tick_start > budget) {
+				/* Out of time: skip the rest, start with them next tick. */
+				atomic_fetch_add_explicit(&s->st.skipped, n - k, memory_order_relaxed);
+				p->rr = idx;
+				break;
+			}
+			sample_thread(s, p, &p->threads[idx]);
+		}
+		/* New code mapped since the last look? Checked after the captures,
+		 * and applied by the consumer before it unwinds them. */
+		if (atomic_load(&s->st.samples) != before && mapwatch_due(&p->mw, monotonic_ns())) {
+			struct maps_update *u = NULL;
+
+			if (mapwatch_poll(&p->mw, false, &u) == 0)
+				emit_maps(s, u);
+		}
+	}
+	struct ring_rec *end = ring_reserve(s->ring, REC_TICK, 0);
+
+	if (end)
+		ring_commit(s->ring, end, 0);
+	ring_publish(s->ring);
+}
+
+static bool all_gone(const struct sampler *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (!s->procs[i].gone)
+			return false;
+	return true;
+}
+
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	uint64_t period = 1000000000ULL / s->o.rate_hz;
+	uint64_t base, next, end_ns;
+	const char *stall = getenv("CPROF_TEST_STALL_MS");
+
+	signals_block_in_thread();
+	s->tracer = tracer_new();
+	if (s->o.watchdog_ms > 0)
+		tracer_start_watchdog(s->tracer, s->o.watchdog_ms);
+	if (s->o.stall_ms > 0)
+		tracer_set_test_stall(s->tracer, s->o.stall_ms);
+	else if (stall)
+		tracer_set_test_stall(s->tracer, atoi(stall));
+	if (s->o.launched)
+		tracer_set_child(s->tracer, s->o.pid);
+
+	proc_add(s, s->o.pid);
+	ring_publish(s->ring);
+	base = s->start_ns;
+	end_ns = s->o.duration_ns ? base + s->o.duration_ns : UINT64_MAX;
+	next = base;
+	for (uint64_t k = 0; !atomic_load(&s->stop); k++) {
+		uint64_t now = monotonic_ns();
+
+		/* Jitter of up to ±10% around the nominal tick avoids lock-step
+		 * aliasing with periodic work in the target. */
+		int64_t jitter = (int64_t)(xorshift(&s->rng) % (period / 5 + 1)) - (int64_t)(period / 10);
+
+		int64_t offset = (int64_t)(k * period) + jitter;
+
+		next = base + (uint64_t)(offset > 0 ? offset : 0);
+		if (next >= end_ns)
+			break;
+		while (now < next && !atomic_load(&s->stop)) {
+			uint64_t wait = next - now;
+
+			tracer_wait_event(s->tracer, (int)MIN(wait / 1000000ULL + 1, 50));
+			now = monotonic_ns();
+		}
+		if (atomic_load(&s->stop))
+			break;
+		if (now - next > period) {
+			/* Behind by more than a period: drop the missed ticks. */
+			uint64_t missed = (now - next) / period;
+
+			atomic_fetch_add_explicit(&s->st.missed_ticks, missed, memory_order_relaxed);
+			count(&s->st.late_ticks);
+			k += missed;
+		} else if (now - next > period / 2) {
+			count(&s->st.late_ticks);
+		}
+		tick(s, now, period);
+		if (all_gone(s))
+			break;
+		if (now >= end_ns)
+			break;
+	}
+	tracer_free(s->tracer, 2000);
+	s->tracer = NULL;
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (!s->procs[i].gone)
+			proc_drop(s, &s->procs[i]);
+	ring_publish(s->ring);
+	atomic_store(&s->finished, true);
+	ring_publish(s->ring);
+	/* Wake the consumer even if nothing was published. */
+	uint64_t one = 1;
+	ssize_t w = write(s->ring->efd, &one, sizeof(one));
+	(void)w;
+	return NULL;
+}
+
+int sampler_start(const struct sampler_opts *o, struct ring *ring, _Atomic uint32_t *cap_hints,
+		  struct sampler **out)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	int err;
+
+	s->o = *o;
+	if (!s->o.rate_hz)
+		s->o.rate_hz = 100;
+	if (!s->o.stack_cap)
+		s->o.stack_cap = 32 * 1024;
+	if (!s->o.stack_cap_max)
+		s->o.stack_cap_max = 256 * 1024;
+	s->ring = ring;
+	s->cap_hints = cap_hints;
+	s->rng = monotonic_ns() | 1;
+	atomic_store(&s->child_status, -1);
+	s->start_ns = monotonic_ns();
+	err = pthread_create(&s->thread, NULL, sampler_main, s);
+	if (err) {
+		free(s);
+		return -err;
+	}
+	*out = s;
+	return 0;
+}
+
+void sampler_request_stop(struct sampler *s)
+{
+	atomic_store(&s->stop, true);
+}
+
+bool sampler_finished(const struct sampler *s)
+{
+	return atomic_load(&s->finished);
+}
+
+void sampler_join(struct sampler *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	free(s->procs);
+	free(s);
+}
+
+const struct sampler_stats *sampler_stats(const struct sampler *s)
+{
+	return &s->st;
+}
+
+uint64_t sampler_start_ns(const struct sampler *s)
+{
+	return s->start_ns;
+}
+
+int sampler_child_status(const struct sampler *s)
+{
+	return atomic_load(&s->child_status);
+}
+
+int sampler_error(const struct sampler *s)
+{
+	return atomic_load(&s->error);
+}
