@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "log.h"
+#include "maps.h"
 #include "proc.h"
 #include "xalloc.h"
 
@@ -224,7 +225,7 @@ static bool thread_gone(pid_t pid, pid_t tid)
 }
 
 static ssize_t read_stack(struct tracer *t, pid_t tid, uint64_t sp, uint8_t *buf, uint32_t cap,
-			  uint64_t *start, uint64_t *want)
+			  const struct maps *bounds, uint64_t *start, uint64_t *want)
 {
 	/*
 	 * Copy [sp - red zone, sp + cap) split at page boundaries: a partial
@@ -241,6 +242,12 @@ static ssize_t read_stack(struct tracer *t, pid_t tid, uint64_t sp, uint8_t *buf
 		lo = sp & ~(PAGE - 1);
 	if (hi < sp)
 		hi = UINT64_MAX & ~(PAGE - 1);
+	if (bounds) {
+		const struct mapping *m = maps_find(bounds, sp);
+
+		if (m && m->end < hi)
+			hi = m->end;
+	}
 	for (uint64_t a = lo; a < hi && n < MAX_IOV; n++) {
 		uint64_t next = (a & ~(PAGE - 1)) + PAGE;
 
@@ -264,7 +271,7 @@ static bool take_stopped(struct tracer *t, pid_t tid)
 }
 
 int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
-		  struct snapshot *out)
+		  const struct maps *bounds, struct snapshot *out)
 {
 	uint64_t t0 = monotonic_ns();
 	int status, err, inject = 0;
@@ -312,7 +319,7 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	bool regs_ok = ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) == 0;
 
 	if (regs_ok) {
-		got = read_stack(t, tid, out->regs.rsp, buf, cap, &start, &want);
+		got = read_stack(t, tid, out->regs.rsp, buf, cap, bounds, &start, &want);
 		if (t->test_stall_ms > 0) {
 			struct timespec ts = ns_to_ts((uint64_t)t->test_stall_ms * 1000000ULL);
 
@@ -338,7 +345,7 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	out->stack_len = got > 0 ? (uint32_t)got : 0;
 	out->stack_cap = cap;
 	out->stop_signal = inject;
-	if (got > 0 && (uint64_t)got == want)
+	if (got > 0 && (uint64_t)got == want && start + want >= out->regs.rsp + cap)
 		flags |= SNAP_CAP_HIT;
 	out->flags = flags;
 	return 0;

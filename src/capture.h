@@ -44,6 +44,7 @@ struct snapshot {
 };
 
 struct tracer;
+struct maps;
 
 struct tracer *tracer_new(void);
 /* Detach whatever is still pending (waits up to timeout_ms) and free. */
@@ -51,7 +52,9 @@ void tracer_free(struct tracer *t, int timeout_ms);
 
 /*
  * Capture one thread. `buf` receives the stack, `cap` bytes above SP plus a
- * red zone of up to 128 bytes below it (so buf must hold cap + 128).
+ * red zone of up to 128 bytes below it (so buf must hold cap + 128). When
+ * `bounds` (the process's mappings, may be NULL) has the mapping holding SP,
+ * the copy also stops at its end: above the stack top lies nothing useful.
  * Returns 0, or:
  *   -ESRCH   the thread is gone (or exiting)
  *   -EPERM   ptrace is not permitted
@@ -60,7 +63,7 @@ void tracer_free(struct tracer *t, int timeout_ms);
  *   -EINTR   the watchdog fired and detached the thread
  */
 int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
-		  struct snapshot *out);
+		  const struct maps *bounds, struct snapshot *out);
 /* Handle stops and exits that arrived since the last call, without blocking. */
 void tracer_poll(struct tracer *t);
 /* Block up to timeout_ms for tracer events (child exit, pending stops). */

@@ -157,7 +157,7 @@ static void capture_all(pid_t pid, struct aspace *as, struct imgcache *cache,
 			t->error = -ESRCH;
 			continue;
 		}
-		t->error = tracer_sample(tr, pid, t->tid, buf, DUMP_STACK_CAP, &snap);
+		t->error = tracer_sample(tr, pid, t->tid, buf, DUMP_STACK_CAP, &as->maps, &snap);
 		if (t->error)
 			continue;
 		if (st.state != 'R')

@@ -39,6 +39,7 @@ void mapwatch_release(struct mapwatch *w)
 	free(w->raw);
 	free(w->prev);
 	free(w->known);
+	maps_release(&w->cur);
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
 }
@@ -152,6 +153,8 @@ int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out)
 	u->pid = w->pid;
 	u->exec = exec;
 	maps_parse(w->raw, (size_t)len, &u->maps);
+	maps_release(&w->cur);
+	maps_copy(&w->cur, &u->maps);
 
 	size_t cap = 0;
 

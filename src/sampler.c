@@ -379,7 +379,7 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
 		count(&s->st.lost);
 		return;
 	}
-	err = tracer_sample(s->tracer, p->pid, t->tid, (uint8_t *)(r + 1), cap, &snap);
+	err = tracer_sample(s->tracer, p->pid, t->tid, (uint8_t *)(r + 1), cap, &p->mw.cur, &snap);
 	if (err) {
 		switch (err) {
 		case -ESRCH:
@@ -413,6 +413,9 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
 	memcpy(r->comm, t->comm, sizeof(r->comm));
 	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
 	record_pause(s, snap.pause_ns);
+	if (snap.pause_ns > 1000000)
+		debug_msg(2, "long pause: tid %d stopped for %.1f ms (state %c, tick %lu)", t->tid,
+			  (double)snap.pause_ns / 1e6, t->state, s->tick_no);
 	count(&s->st.samples);
 	t->sampled = true;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,6 +233,13 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		return EXIT_ERROR;
 	}
 	s->coll = collector_new(p, &co, s->cap_hints, sampler_start_ns(s->sampler));
+	/*
+	 * Unwinding and symbolizing can wait; the target should not. On a busy
+	 * machine this thread yields the CPU to the target (nice is per thread
+	 * on Linux; the sampler thread keeps the normal priority).
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10))
+		debug_msg(1, "cannot lower the consumer's priority: %s", strerror(errno));
 	return EXIT_OK;
 }
 
