@@ -33,6 +33,10 @@ endif
 
 WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 	-Wshadow -Wformat=2 -Wno-format-nonliteral -fno-common
+# The test command treats warnings as errors, so CI and `make check` agree.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+WERROR ?= 1
+endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
@@ -132,7 +136,7 @@ $(B)/targets/O2/%: tests/targets/%.c tests/targets/target.h
 build-tests: $(B)/cprof $(UNIT_BINS) $(TARGETS_O0) $(TARGETS_O2) $(EXTRA_TARGETS)
 
 check: $(TEST_DEPS_STAMP)
-	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)$(MAKE) --no-print-directory build-tests WERROR=$(WERROR)
 	$(Q)B=$(B) tests/run-tests.sh $(TESTS)
 
 # ---- demo, install, lint --------------------------------------------------
