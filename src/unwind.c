@@ -199,7 +199,7 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 	unw_cursor_t cursor;
 	unw_word_t prev_sp = 0;
 	bool after_signal = false;
-	int ret, same_ip = 0;
+	int ret;
 
 	r->n = 0;
 	r->truncated = false;
@@ -224,13 +224,12 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 		if (r->n > 0) {
 			if (!ip)
 				break;
-			/* Frames must move up the stack, except across a signal frame. */
+			/*
+			 * Frames must move up the stack, except across a signal
+			 * frame. That alone guarantees progress: a repeated IP is
+			 * just recursion and must not end the walk.
+			 */
 			if (sp <= prev_sp && !after_signal) {
-				r->error = -UNW_EBADFRAME;
-				break;
-			}
-			same_ip = ip == r->pc[r->n - 1] ? same_ip + 1 : 0;
-			if (same_ip >= 2) {
 				r->error = -UNW_EBADFRAME;
 				break;
 			}
