@@ -194,8 +194,8 @@ static void summary(const struct session *s, const char *written)
 	fmt_ns(m->pause_p50_ns, p50, sizeof(p50));
 	fmt_ns(m->pause_p99_ns, p99, sizeof(p99));
 	fmt_ns(m->pause_max_ns, mx, sizeof(mx));
-	info_msg("recorded %" PRIu64 " samples of %zu threads of pid %d in %.1f s at %u Hz (%s)%s",
-		 p->nsamples, p->nthreads, m->pid, secs, m->rate_hz,
+	info_msg("recorded %" PRIu64 " samples of %zu thread%s of pid %d in %.1f s at %u Hz (%s)%s",
+		 p->nsamples, p->nthreads, p->nthreads == 1 ? "" : "s", m->pid, secs, m->rate_hz,
 		 m->wall_clock ? "wall-clock" : "on-CPU",
 		 m->cut_short ? ", cut short by a signal" : "");
 	info_msg("lost %" PRIu64 " samples (%.1f%%), %" PRIu64 " late ticks, %" PRIu64
