@@ -309,8 +309,10 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 		flags |= SNAP_SIGNAL_STOP;
 	}
 
+	uint64_t t_stopped = monotonic_ns();
+
 	atomic_store(&t->stopped_sig, inject);
-	atomic_store(&t->stopped_since, monotonic_ns());
+	atomic_store(&t->stopped_since, t_stopped);
 	atomic_store(&t->stopped_tid, tid);
 
 	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
@@ -339,7 +341,10 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	out->pid = pid;
 	out->tid = tid;
 	out->time_ns = t0;
-	out->pause_ns = (uint32_t)MIN(monotonic_ns() - t0, (uint64_t)UINT32_MAX);
+	uint64_t t_resumed = monotonic_ns();
+
+	out->pause_ns = (uint32_t)MIN(t_resumed - t0, (uint64_t)UINT32_MAX);
+	out->stopped_ns = (uint32_t)MIN(t_resumed - t_stopped, (uint64_t)UINT32_MAX);
 	out->stack = buf;
 	out->stack_start = start;
 	out->stack_len = got > 0 ? (uint32_t)got : 0;

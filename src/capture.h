@@ -37,7 +37,8 @@ struct snapshot {
 	uint32_t stack_len;
 	uint32_t stack_cap;   /* bytes requested above SP */
 	uint32_t flags;
-	uint32_t pause_ns;    /* PTRACE_INTERRUPT issued .. PTRACE_DETACH done */
+	uint32_t pause_ns;    /* PTRACE_SEIZE issued .. PTRACE_DETACH done */
+	uint32_t stopped_ns;  /* stop reported .. PTRACE_DETACH done */
 	char state;	      /* /proc state letter before the stop */
 	int stop_signal;
 	const uint8_t *stack;

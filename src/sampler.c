@@ -64,6 +64,7 @@ struct sampler {
 	atomic_int child_status;
 	atomic_int error;
 	uint64_t start_ns;
+	uint64_t last_discovery_ns;
 	unsigned long tick_no;
 	uint64_t rng;
 };
@@ -192,6 +193,12 @@ static int proc_add(struct sampler *s, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	p->taskdir = opendir(path);
 	if (p->stat_fd < 0 || !p->taskdir || mapwatch_init(&p->mw, pid)) {
+		if (p->taskdir)
+			closedir(p->taskdir);
+		if (p->stat_fd >= 0)
+			close(p->stat_fd);
+		p->taskdir = NULL;
+		p->stat_fd = -1;
 		p->gone = true;
 		return -ESRCH;
 	}
@@ -413,6 +420,7 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
 	memcpy(r->comm, t->comm, sizeof(r->comm));
 	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
 	record_pause(s, snap.pause_ns);
+	atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap.stopped_ns, memory_order_relaxed);
 	if (snap.pause_ns > 1000000)
 		debug_msg(2, "long pause: tid %d stopped for %.1f ms (state %c, tick %lu)", t->tid,
 			  (double)snap.pause_ns / 1e6, t->state, s->tick_no);
@@ -507,12 +515,52 @@ static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
 	return true;
 }
 
+/*
+ * --subprocesses: descendants are found through the kernel's per-thread
+ * children lists, which cost a read per thread, so they are looked for a
+ * few times a second rather than every tick. A child that lives less than
+ * that may be missed; one that does anything worth profiling will not be.
+ */
+#define DISCOVERY_INTERVAL_NS (100 * 1000000ULL)
+
+static bool proc_known(const struct sampler *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid && !s->procs[i].gone)
+			return true;
+	return false;
+}
+
+static void discover_children(struct sampler *s, uint64_t now)
+{
+	if (!s->o.subprocesses || now - s->last_discovery_ns < DISCOVERY_INTERVAL_NS)
+		return;
+	s->last_discovery_ns = now;
+	/* proc_add() may grow s->procs: walk by index, new ones included, so
+	 * grandchildren are found in the same pass. */
+	for (size_t i = 0; i < s->nprocs; i++) {
+		pid_t *kids = NULL;
+		size_t nkids = 0;
+
+		if (s->procs[i].gone || proc_children(s->procs[i].pid, &kids, &nkids))
+			continue;
+		for (size_t k = 0; k < nkids; k++) {
+			if (proc_known(s, kids[k]))
+				continue;
+			debug_msg(1, "pid %d: new child %d", s->procs[i].pid, kids[k]);
+			proc_add(s, kids[k]);
+		}
+		free(kids);
+	}
+}
+
 static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 {
 	uint64_t budget = (uint64_t)((double)period * TICK_BUDGET);
 
 	s->tick_no++;
 	count(&s->st.ticks);
+	discover_children(s, tick_start);
 	for (size_t i = 0; i < s->nprocs && !atomic_load(&s->stop); i++) {
 		struct tproc *p = &s->procs[i];
 		unsigned long before = atomic_load(&s->st.samples);

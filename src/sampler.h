@@ -69,6 +69,7 @@ struct sampler_opts {
 	uint32_t stack_cap_max;
 	int watchdog_ms;
 	bool launched;	 /* pid is our child: reap it, report its status */
+	bool subprocesses; /* also sample descendants as they appear */
 	int stall_ms;	 /* test hook: stall while stopped */
 };
 
@@ -81,6 +82,13 @@ struct sampler_stats {
 	atomic_ulong threads_seen;
 	atomic_ulong watchdog;
 	atomic_ullong pause_total_ns;
+	/*
+	 * Time threads spent stopped from the moment the stop was reported.
+	 * The wait for a stop is not harm: until the thread enters the kernel
+	 * it keeps running, and on a busy machine it may be waiting for a CPU
+	 * anyway. This is what the overhead estimate is made of.
+	 */
+	atomic_ullong stopped_total_ns;
 	atomic_ulong pause_hist[PAUSE_BUCKETS]; /* log-linear buckets of ns */
 	atomic_ulong pause_max_ns;
 	atomic_ulong maps_reads, maps_changes;

@@ -101,6 +101,9 @@ int session_parse_opt(struct session_opts *o, int c, const char *arg)
 	case OPT_NO_INLINE:
 		o->no_inline = true;
 		return 1;
+	case OPT_SUBPROCESSES:
+		o->subprocesses = true;
+		return 1;
 	case OPT_MAX_DEPTH:
 		if (parse_uint(arg, 1, UNWIND_MAX_FRAMES, &v, why, sizeof(why))) {
 			error_msg("--max-depth: %s", why);
@@ -208,6 +211,7 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		.stack_cap = o->stack_size,
 		.watchdog_ms = o->watchdog_ms,
 		.launched = s->launched,
+		.subprocesses = o->subprocesses,
 	};
 	struct collect_opts co = {
 		.sym = { .no_inline = o->no_inline, .debug_dirs = o->ndebug_dirs ? o->debug_dirs : NULL },
@@ -219,6 +223,8 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 	p->meta.pid = s->pid;
 	p->meta.rate_hz = o->rate_hz;
 	p->meta.wall_clock = o->idle;
+	/* Several processes: each one a root frame, as py-spy does. */
+	p->meta.processes = p->meta.processes || o->subprocesses;
 	p->meta.cmdline = profile_str(p, cmdline);
 	char host[256] = "";
 
@@ -287,7 +293,7 @@ void session_fill_meta(struct session *s)
 	m->pause_p50_ns = sampler_pause_percentile(st, 0.50);
 	m->pause_p99_ns = sampler_pause_percentile(st, 0.99);
 	m->pause_max_ns = atomic_load(&st->pause_max_ns);
-	/* Pauses as a share of the CPU time the target used meanwhile. */
+	/* Time stopped as a share of the CPU time the target used meanwhile. */
 	const struct profile *p = s->prof;
 
 	if (p->nusage >= 2) {
@@ -296,7 +302,7 @@ void session_fill_meta(struct session *s)
 		double scale = (double)m->duration_ns / (double)(b->t_ns - a->t_ns + 1);
 
 		if (cpu > 0)
-			m->overhead_pct = 100.0 * (double)atomic_load(&st->pause_total_ns) /
+			m->overhead_pct = 100.0 * (double)atomic_load(&st->stopped_total_ns) /
 					  ((double)cpu * (scale > 1 ? scale : 1));
 	}
 	int ws = collector_exit_status(s->coll);

@@ -28,6 +28,7 @@ enum {
 	OPT_NO_INLINE,
 	OPT_MAX_DEPTH,
 	OPT_STACK_SIZE,
+	OPT_SUBPROCESSES,
 	OPT_SESSION_LAST,
 };
 
@@ -43,6 +44,7 @@ enum {
 	{ "no-inline", no_argument, NULL, OPT_NO_INLINE },                   \
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },             \
 	{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },           \
+	{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },             \
 	{ "verbose", no_argument, NULL, 'v' }
 #define SESSION_SHORTOPTS "p:r:iv"
 
@@ -53,6 +55,7 @@ enum {
 	"                           blocked threads are then stopped, see the manual\n"      \
 	"      --tid LIST           only these threads (e.g. 1234,1240-1245)\n"              \
 	"      --thread-name REGEX  only threads whose name matches (extended regex)\n"      \
+	"      --subprocesses       also profile child processes as they appear\n"         \
 	"      --no-inline          do not expand inlined functions\n"                       \
 	"      --max-depth N        frames kept per stack (default 512)\n"                   \
 	"      --stack-size BYTES   stack bytes copied per sample at first (default 32K;\n"  \
@@ -67,6 +70,7 @@ struct session_opts {
 	unsigned int rate_hz;
 	uint64_t duration_ns;
 	bool idle;
+	bool subprocesses;
 	pid_t *tids;
 	size_t ntids;
 	regex_t name_re;
