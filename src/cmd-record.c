@@ -142,16 +142,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		if (o->s.pid)
+		if (o->s.pid) {
 			o->default_output = xasprintf("cprof-%d-%s%s", o->s.pid, stamp, ext);
-		else
-			o->default_output = xasprintf("cprof-%s-%s%s", o->s.argv[0][0] ? o->s.argv[0] : "cmd",
-						      stamp, ext);
-		/* A command given with a path: keep only its base name. */
-		char *slash = strrchr(o->default_output, '/');
+		} else {
+			/* A command given with a path: only its base name. */
+			const char *cmd = strrchr(o->s.argv[0], '/');
 
-		if (slash)
-			memmove(o->default_output, slash + 1, strlen(slash));
+			cmd = cmd ? cmd + 1 : o->s.argv[0];
+			o->default_output = xasprintf("cprof-%s-%s%s", *cmd ? cmd : "cmd", stamp, ext);
+		}
 		outspecs_add(&o->outs, o->default_output);
 	}
 	if (outspecs_check(&o->outs, why, sizeof(why))) {
