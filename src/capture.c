@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -33,6 +34,17 @@ struct tracer {
 	sigset_t chld;
 	struct iovec iov[MAX_IOV];
 	int test_stall_ms;
+
+	/*
+	 * Attached mode (--on-crash): every thread stays seized so that fatal
+	 * signals are seen before they act. Samples then resume with
+	 * PTRACE_CONT instead of detaching; teardown detaches everything.
+	 */
+	bool attach_mode;
+	bool releasing;
+	pid_t *attached; /* sorted */
+	size_t nattached, cap_attached;
+	struct tracer_crash crash;
 
 	/* Watchdog state, shared with the watchdog thread and signal handler. */
 	pthread_t tracer_thread;
@@ -119,9 +131,127 @@ static bool remove_pending(struct tracer *t, pid_t tid)
 	return false;
 }
 
+static size_t attached_pos(const struct tracer *t, pid_t tid)
+{
+	size_t lo = 0, hi = t->nattached;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->attached[mid] < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool is_attached(const struct tracer *t, pid_t tid)
+{
+	size_t i = attached_pos(t, tid);
+
+	return i < t->nattached && t->attached[i] == tid;
+}
+
+static void set_attached(struct tracer *t, pid_t tid, bool on)
+{
+	size_t i = attached_pos(t, tid);
+	bool have = i < t->nattached && t->attached[i] == tid;
+
+	if (on && !have) {
+		VEC_PUSH(t->attached, t->nattached, t->cap_attached);
+		memmove(&t->attached[i + 1], &t->attached[i],
+			(t->nattached - 1 - i) * sizeof(t->attached[0]));
+		t->attached[i] = tid;
+	} else if (!on && have) {
+		memmove(&t->attached[i], &t->attached[i + 1],
+			(t->nattached - i - 1) * sizeof(t->attached[0]));
+		t->nattached--;
+	}
+}
+
+static bool is_group_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/*
+ * Whether `sig` arriving at `tid` will kill the process: one of the crash
+ * signals with no handler installed and not ignored. A program that handles
+ * SIGSEGV itself (a JVM, a Go runtime) has not crashed.
+ */
+static bool is_fatal_crash(pid_t tid, int sig)
+{
+	char path[64], buf[4096];
+	const char *caught, *ignored;
+	unsigned long long cgt, ign;
+
+	if (sig != SIGSEGV && sig != SIGBUS && sig != SIGABRT && sig != SIGFPE && sig != SIGILL)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (proc_read_file(path, buf, sizeof(buf)) <= 0)
+		return true;
+	caught = strstr(buf, "\nSigCgt:");
+	ignored = strstr(buf, "\nSigIgn:");
+	if (!caught || !ignored)
+		return true;
+	cgt = strtoull(caught + 8, NULL, 16);
+	ign = strtoull(ignored + 8, NULL, 16);
+	return !((cgt | ign) & (1ULL << (sig - 1)));
+}
+
+static void note_crash(struct tracer *t, pid_t tid, int sig)
+{
+	struct tracer_crash *c = &t->crash;
+
+	memset(c, 0, sizeof(*c));
+	c->tid = tid;
+	c->signo = sig;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &c->info) < 0)
+		c->info.si_signo = sig;
+	c->pending = true;
+	debug_msg(1, "thread %d: fatal signal %d, capturing before it acts", tid, sig);
+}
+
+/* Attached mode: resume a thread that stopped for its own reasons. */
+static void attached_stop(struct tracer *t, pid_t who, int status)
+{
+	int event = status >> 16;
+	int sig = WSTOPSIG(status);
+
+	if (t->releasing) {
+		if (ptrace(PTRACE_DETACH, who, 0, (void *)(long)(event == 0 ? sig : 0)) == 0 ||
+		    errno == ESRCH)
+			set_attached(t, who, false);
+		return;
+	}
+	if (event == 0) {
+		if (!t->crash.pending && !t->crash.done && is_fatal_crash(who, sig)) {
+			note_crash(t, who, sig);
+			return; /* stays stopped until the crash is captured */
+		}
+		ptrace(PTRACE_CONT, who, 0, (void *)(long)sig);
+	} else if (event == PTRACE_EVENT_STOP && is_group_stop_signal(sig)) {
+		/* Job control: stay stopped as the process would without us. */
+		ptrace(PTRACE_LISTEN, who, 0, 0);
+	} else {
+		ptrace(PTRACE_CONT, who, 0, 0);
+	}
+}
+
 /* A wait status for a thread other than the one being sampled right now. */
 static void dispatch(struct tracer *t, pid_t who, int status)
 {
+	if (t->attach_mode && (WIFEXITED(status) || WIFSIGNALED(status)))
+		set_attached(t, who, false);
+	if (t->attach_mode && WIFSTOPPED(status)) {
+		/* Late stops of timed-out samples are resumed like any other;
+		 * threads created by attached threads arrive attached. */
+		remove_pending(t, who);
+		set_attached(t, who, true);
+		attached_stop(t, who, status);
+		return;
+	}
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		remove_pending(t, who);
 		if (who == t->child) {
@@ -278,15 +408,24 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	uint32_t flags = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (ptrace(PTRACE_SEIZE, tid, 0, 0) < 0) {
-		err = errno;
-		if (err == ESRCH || (err == EPERM && thread_gone(pid, tid)))
-			return -ESRCH;
-		return -err;
+	if (t->crash.pending && tid == t->crash.tid)
+		return -ECANCELED; /* held: tracer_capture_stopped() takes it */
+	if (!t->attach_mode || !is_attached(t, tid)) {
+		long opts = t->attach_mode ? PTRACE_O_TRACECLONE : 0;
+
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts) < 0) {
+			err = errno;
+			if (err == ESRCH || (err == EPERM && thread_gone(pid, tid)))
+				return -ESRCH;
+			return -err;
+		}
+		if (t->attach_mode)
+			set_attached(t, tid, true);
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
 		/* Exiting between the two calls; its exit report is reaped later. */
-		add_pending(t, tid);
+		if (!t->attach_mode)
+			add_pending(t, tid);
 		return -ESRCH;
 	}
 	err = wait_stop(t, tid, &status);
@@ -304,7 +443,14 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 			flags |= SNAP_GROUP_STOP;
 	} else if (event == 0) {
-		/* A signal arrived first: sample here and deliver it on detach. */
+		if (t->attach_mode && !t->crash.pending && !t->crash.done &&
+		    is_fatal_crash(tid, sig)) {
+			/* Held for the crash report; our interrupt stays queued
+			 * and is dropped when the thread dies. */
+			note_crash(t, tid, sig);
+			return -ECANCELED;
+		}
+		/* A signal arrived first: sample here and deliver it on resume. */
 		inject = sig;
 		flags |= SNAP_SIGNAL_STOP;
 	}
@@ -331,10 +477,19 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 
 	if (!take_stopped(t, tid)) {
 		out->flags = SNAP_WATCHDOG;
+		if (t->attach_mode)
+			set_attached(t, tid, false); /* the watchdog detached it */
 		return -EINTR;
 	}
-	if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)inject) < 0 && errno != ESRCH)
+	if (t->attach_mode) {
+		/* Stay attached; a thread in a group-stop stays stopped. */
+		if (flags & SNAP_GROUP_STOP)
+			ptrace(PTRACE_LISTEN, tid, 0, 0);
+		else
+			ptrace(PTRACE_CONT, tid, 0, (void *)(long)inject);
+	} else if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)inject) < 0 && errno != ESRCH) {
 		debug_msg(1, "detach %d: %s", tid, strerror(errno));
+	}
 	if (!regs_ok)
 		return -ESRCH;
 
@@ -354,6 +509,109 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 		flags |= SNAP_CAP_HIT;
 	out->flags = flags;
 	return 0;
+}
+
+int tracer_attach_process(struct tracer *t, pid_t pid)
+{
+	t->attach_mode = true;
+	/* Threads may be created while we attach; those made by threads
+	 * already seized arrive seized, the others show up on the next pass. */
+	for (int pass = 0; pass < 16; pass++) {
+		pid_t *tids = NULL;
+		size_t ntids = 0;
+		bool added = false;
+		int err = proc_list_tasks(pid, &tids, &ntids);
+
+		if (err)
+			return err;
+		for (size_t i = 0; i < ntids; i++) {
+			if (is_attached(t, tids[i]))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tids[i], 0, (void *)(long)PTRACE_O_TRACECLONE) == 0) {
+				set_attached(t, tids[i], true);
+				added = true;
+			} else if (errno == EPERM && !thread_gone(pid, tids[i])) {
+				free(tids);
+				return -EPERM;
+			}
+		}
+		free(tids);
+		if (!added)
+			break;
+	}
+	return t->nattached ? 0 : -ESRCH;
+}
+
+const struct tracer_crash *tracer_crash_pending(const struct tracer *t)
+{
+	return t->crash.pending ? &t->crash : NULL;
+}
+
+int tracer_capture_stopped(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
+			   const struct maps *bounds, struct snapshot *out)
+{
+	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
+	uint64_t start = 0, want = 0;
+	ssize_t got;
+
+	memset(out, 0, sizeof(*out));
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) < 0)
+		return -errno;
+	got = read_stack(t, tid, out->regs.rsp, buf, cap, bounds, &start, &want);
+	out->pid = pid;
+	out->tid = tid;
+	out->time_ns = monotonic_ns();
+	out->stack = buf;
+	out->stack_start = start;
+	out->stack_len = got > 0 ? (uint32_t)got : 0;
+	out->stack_cap = cap;
+	out->flags = SNAP_SIGNAL_STOP;
+	if (got > 0 && (uint64_t)got == want && start + want >= out->regs.rsp + cap)
+		out->flags |= SNAP_CAP_HIT;
+	return 0;
+}
+
+void tracer_finish_crash(struct tracer *t)
+{
+	struct tracer_crash *c = &t->crash;
+
+	if (!c->pending)
+		return;
+	/*
+	 * Detaching with the signal delivers it as if we had never been
+	 * there: the default action runs, with a core dump where enabled, and
+	 * the parent sees the same wait status.
+	 */
+	if (ptrace(PTRACE_DETACH, c->tid, 0, (void *)(long)c->signo) < 0 && errno != ESRCH)
+		debug_msg(1, "detach %d: %s", c->tid, strerror(errno));
+	set_attached(t, c->tid, false);
+	c->pending = false;
+	c->done = true;
+}
+
+/*
+ * Attached mode teardown: interrupt every thread and detach each as its
+ * stop arrives, handing back any signal it was about to receive.
+ */
+static void release_attached(struct tracer *t, uint64_t deadline)
+{
+	tracer_finish_crash(t);
+	t->releasing = true;
+	for (size_t i = 0; i < t->nattached; i++)
+		if (ptrace(PTRACE_INTERRUPT, t->attached[i], 0, 0) == 0)
+			add_pending(t, t->attached[i]);
+	while (t->nattached && monotonic_ns() < deadline) {
+		tracer_wait_event(t, 5);
+		/* Drop threads that exited without telling us. */
+		for (size_t i = 0; i < t->nattached;) {
+			if (kill(t->attached[i], 0) && errno == ESRCH) {
+				remove_pending(t, t->attached[i]);
+				set_attached(t, t->attached[i], false);
+			} else {
+				i++;
+			}
+		}
+	}
 }
 
 static void watchdog_handler(int sig)
@@ -434,6 +692,8 @@ void tracer_free(struct tracer *t, int timeout_ms)
 
 	if (!t)
 		return;
+	if (t->attach_mode)
+		release_attached(t, deadline);
 	while (t->npending && monotonic_ns() < deadline)
 		tracer_wait_event(t, 5);
 	if (t->wd_running) {
@@ -446,5 +706,6 @@ void tracer_free(struct tracer *t, int timeout_ms)
 	 * kernel detaches them and drops the interrupt request.
 	 */
 	free(t->pending);
+	free(t->attached);
 	free(t);
 }

@@ -16,6 +16,7 @@
  * tracee to the thread that attached it), and SIGCHLD must be blocked in
  * every thread of the process: waiting uses sigtimedwait(SIGCHLD).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,7 @@ enum snapshot_flags {
 	SNAP_GROUP_STOP = 1u << 2,   /* the thread was in a group-stop */
 	SNAP_REUSED = 1u << 3,	     /* thread had not run: previous stack reused */
 	SNAP_WATCHDOG = 1u << 4,     /* the watchdog detached during capture */
+	SNAP_CRASH = 1u << 5,	     /* taken for a crash report, not the profile */
 };
 
 struct snapshot {
@@ -84,6 +86,33 @@ unsigned int tracer_pending(const struct tracer *t);
  */
 int tracer_start_watchdog(struct tracer *t, int limit_ms);
 unsigned long tracer_watchdog_fired(const struct tracer *t);
+
+/*
+ * Attached mode, for crash capture: seize every thread of `pid` and keep
+ * them seized (new threads arrive seized too). Signals then pass through
+ * cprof: ordinary ones are handed straight back; a fatal one (SIGSEGV,
+ * SIGBUS, SIGABRT, SIGFPE, SIGILL with no handler) holds its thread in the
+ * signal-delivery-stop until tracer_finish_crash(), so that every thread
+ * can be captured first. Samples resume threads instead of detaching, and
+ * tracer_free() detaches them all.
+ */
+int tracer_attach_process(struct tracer *t, pid_t pid);
+
+struct tracer_crash {
+	pid_t tid;
+	int signo;
+	siginfo_t info;
+	bool pending; /* the thread is held, waiting to be captured */
+	bool done;
+};
+
+/* The crash held right now, or NULL. */
+const struct tracer_crash *tracer_crash_pending(const struct tracer *t);
+/* Capture a thread that is already stopped (the crashing one); no resume. */
+int tracer_capture_stopped(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
+			   const struct maps *bounds, struct snapshot *out);
+/* Let the held signal take its normal course (core dump, exit status). */
+void tracer_finish_crash(struct tracer *t);
 
 /* Test hook: stall this long while a thread is stopped (CPROF_TEST_STALL_MS). */
 void tracer_set_test_stall(struct tracer *t, int stall_ms);

@@ -78,7 +78,8 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 	size_t cap = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+p:jvh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:jvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, &o->pid, why, sizeof(why))) {
@@ -105,7 +106,7 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			fputs(usage, stderr);
+			getopt_error("dump", c, argv);
 			return EXIT_USAGE;
 		}
 	}

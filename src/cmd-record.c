@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "crash.h"
 #include "outspec.h"
 #include "profile.h"
 #include "session.h"
@@ -28,6 +29,7 @@ enum {
 	OPT_TITLE = OPT_SESSION_LAST,
 	OPT_MINWIDTH,
 	OPT_LINES,
+	OPT_ON_CRASH,
 };
 
 static const char usage[] =
@@ -49,6 +51,9 @@ static const char usage[] =
 	"      --lines              label frames with source file and line\n"
 	"      --title TEXT         flame graph and speedscope title\n"
 	"      --minwidth PIXELS    hide flame graph frames narrower than this (default 0.1)\n"
+	"      --on-crash FILE      stay attached; if the target dies of SIGSEGV, SIGBUS,\n"
+	"                           SIGABRT, SIGFPE or SIGILL, write every thread's stack,\n"
+	"                           the signal and registers to FILE and FILE.json\n"
 	"  -q, --quiet              no progress line and no summary\n"
 	"  -h, --help               show this help\n"
 	"\n"
@@ -63,6 +68,7 @@ struct record_opts {
 	double minwidth;
 	bool threads, lines, quiet;
 	char *default_output;
+	const char *crash_path;
 };
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
@@ -77,13 +83,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char why[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) != -1) {
 		rc = session_parse_opt(&o->s, c, optarg);
 		if (rc == 1)
 			continue;
@@ -123,18 +131,27 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_ON_CRASH:
+			if (!*optarg) {
+				error_msg("--on-crash: the file name is empty");
+				return EXIT_USAGE;
+			}
+			o->crash_path = optarg;
+			o->s.on_crash = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
 		default:
-			fputs(usage, stderr);
+			getopt_error("record", c, argv);
 			return EXIT_USAGE;
 		}
 	}
 	rc = session_finish_opts(&o->s, "record", argc, argv, optind);
 	if (rc)
 		return rc;
-	if (!o->outs.n) {
+	/* Crash watching alone writes no profile unless asked to. */
+	if (!o->outs.n && !o->crash_path) {
 		char stamp[32];
 		time_t now = time(NULL);
 		struct tm tm;
@@ -214,6 +231,44 @@ static void summary(const struct session *s, const char *written)
 		info_msg("wrote %s", written);
 }
 
+struct crash_job {
+	const struct profile *p;
+	const struct crash_report *c;
+};
+
+static int crash_text(FILE *f, void *arg)
+{
+	const struct crash_job *job = arg;
+
+	return crash_write_text(f, job->p, job->c);
+}
+
+static int crash_json(FILE *f, void *arg)
+{
+	const struct crash_job *job = arg;
+
+	return crash_write_json(f, job->p, job->c);
+}
+
+/* FILE gets the text report, FILE.json the same as JSON. */
+static int write_crash_report(const char *path, const struct profile *p,
+			      const struct crash_report *c)
+{
+	struct crash_job job = { p, c };
+	char *json_path = xasprintf("%s.json", path);
+	int err = write_file_atomic(path, crash_text, &job);
+
+	if (err)
+		error_msg("%s: %s", path, strerror(-err));
+	else if ((err = write_file_atomic(json_path, crash_json, &job)))
+		error_msg("%s: %s", json_path, strerror(-err));
+	else
+		info_msg("pid %d received %s in thread %d: crash report written to %s and %s", c->pid,
+			 crash_signal_name(c->signo), c->tid, path, json_path);
+	free(json_path);
+	return err;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = { 0 };
@@ -257,7 +312,9 @@ int cmd_record(int argc, char **argv)
 
 	const struct sampler_stats *st = sampler_stats(s.sampler);
 
-	if (!p->nsamples && atomic_load(&st->denied)) {
+	int serr = sampler_error(s.sampler);
+
+	if ((!p->nsamples && atomic_load(&st->denied)) || serr == -EPERM) {
 		char hint[512];
 
 		target_permission_hint(hint, sizeof(hint));
@@ -266,15 +323,25 @@ int cmd_record(int argc, char **argv)
 		rc = EXIT_PERMISSION;
 		goto out;
 	}
+	if (serr) {
+		error_msg("cannot attach to pid %d: %s", s.pid, strerror(-serr));
+		session_release(&s);
+		rc = serr == -ESRCH ? EXIT_NO_TARGET : EXIT_ERROR;
+		goto out;
+	}
 	if (!p->nsamples)
 		warning_msg("no samples were taken%s", o.s.idle ? "" :
 			    " (the target did not run on a CPU; --idle samples sleeping threads)");
 
 	struct render_opts ro = { 0 };
-	char written[4096];
+	char written[4096] = "";
 
 	render_opts_from_meta(&ro, p);
-	int failures = outspecs_write(&o.outs, p, &ro, written, sizeof(written));
+	int failures = o.outs.n ? outspecs_write(&o.outs, p, &ro, written, sizeof(written)) : 0;
+	const struct crash_report *crash = collector_crash(s.coll);
+
+	if (crash && write_crash_report(o.crash_path, p, crash))
+		failures++;
 
 	if (!o.quiet)
 		summary(&s, written);

@@ -6,6 +6,7 @@
 #include "aspace.h"
 #include "capture.h"
 #include "collect.h"
+#include "crash.h"
 #include "elfimg.h"
 #include "log.h"
 #include "profile.h"
@@ -68,6 +69,13 @@ struct collector {
 
 	struct ring_rec **batch;
 	size_t nbatch, cap_batch;
+
+	struct crash_report crash;
+	bool have_crash;
+
+	collect_sample_fn hook;
+	void *hook_arg;
+	bool no_timeline;
 };
 
 struct collector *collector_new(struct profile *p, const struct collect_opts *o,
@@ -96,6 +104,7 @@ void collector_free(struct collector *c)
 		return;
 	for (size_t i = 0; i < c->nprocs; i++)
 		aspace_free(c->procs[i].as);
+	crash_report_free(&c->crash);
 	free(c->procs);
 	free(c->locs);
 	free(c->last);
@@ -110,6 +119,11 @@ void collector_free(struct collector *c)
 const struct collect_stats *collector_stats(const struct collector *c)
 {
 	return &c->st;
+}
+
+const struct crash_report *collector_crash(const struct collector *c)
+{
+	return c->have_crash ? &c->crash : NULL;
 }
 
 int collector_exit_status(const struct collector *c)
@@ -251,6 +265,27 @@ static uint32_t truncated_loc(struct collector *c)
 
 /* ---- samples ---- */
 
+void collector_set_sample_hook(struct collector *c, collect_sample_fn fn, void *arg,
+			       bool keep_timeline)
+{
+	c->hook = fn;
+	c->hook_arg = arg;
+	c->no_timeline = !keep_timeline;
+}
+
+static void emit_sample(struct collector *c, const struct prof_sample *s)
+{
+	if (c->hook)
+		c->hook(c->hook_arg, s);
+	if (!c->no_timeline) {
+		profile_add_sample(c->p, s);
+		return;
+	}
+	/* The counts the timeline would have kept, for progress and threads. */
+	c->p->nsamples++;
+	c->p->threads[s->thread].samples++;
+}
+
 static struct thread_last *last_for(struct collector *c, uint32_t thread)
 {
 	if (thread >= c->nlast) {
@@ -263,29 +298,28 @@ static struct thread_last *last_for(struct collector *c, uint32_t thread)
 	return &c->last[thread];
 }
 
-static void add_sample(struct collector *c, const struct rec_sample *r)
+static void add_crash_thread(struct collector *c, const struct rec_sample *r, uint32_t stack)
+{
+	struct crash_thread *t;
+
+	if (!c->have_crash || r->pid != c->crash.pid)
+		return;
+	t = VEC_PUSH(c->crash.threads, c->crash.nthreads, c->crash.cap_threads);
+	memset(t, 0, sizeof(*t));
+	t->tid = r->tid;
+	memcpy(t->name, r->comm, sizeof(t->name));
+	t->name[sizeof(t->name) - 1] = 0;
+	t->state = r->state;
+	t->faulting = r->tid == c->crash.tid;
+	t->truncated = c->uw.truncated;
+	t->stack = stack;
+	t->regs = r->regs;
+}
+
+/* Unwind and symbolize one snapshot into a stack of the profile. */
+static uint32_t unwind_record(struct collector *c, const struct rec_sample *r)
 {
 	struct proc_state *ps = proc_get(c, r->pid);
-	uint32_t thread = profile_add_thread(c->p, r->pid, r->tid, r->comm);
-	struct thread_last *last = last_for(c, thread);
-	struct prof_sample s;
-
-	if (r->comm[0] && strcmp(c->p->threads[thread].name, r->comm))
-		profile_set_thread_name(c->p, thread, r->comm);
-	s.thread = thread;
-	s.t_ns = r->time_ns > c->start_ns ? r->time_ns - c->start_ns : 0;
-	s.state = r->state ? r->state : '?';
-	s.syscall = -1;
-
-	if (r->flags & SNAP_REUSED) {
-		if (!last->have_stack)
-			return;
-		s.stack = last->stack;
-		profile_add_sample(c->p, &s);
-		c->st.reused++;
-		return;
-	}
-
 	struct snapshot snap = {
 		.pid = r->pid,
 		.tid = r->tid,
@@ -318,10 +352,40 @@ static void add_sample(struct collector *c, const struct rec_sample *r)
 	if (c->uw.truncated)
 		c->stack[n++] = truncated_loc(c);
 	c->st.frames += (uint64_t)c->uw.n;
-	s.stack = profile_add_stack(c->p, c->stack, n);
+	return profile_add_stack(c->p, c->stack, n);
+}
+
+static void add_sample(struct collector *c, const struct rec_sample *r)
+{
+	if (r->flags & SNAP_CRASH) {
+		/* Crash stacks belong to the report, not to the timeline. */
+		add_crash_thread(c, r, unwind_record(c, r));
+		return;
+	}
+
+	uint32_t thread = profile_add_thread(c->p, r->pid, r->tid, r->comm);
+	struct thread_last *last = last_for(c, thread);
+	struct prof_sample s;
+
+	if (r->comm[0] && strcmp(c->p->threads[thread].name, r->comm))
+		profile_set_thread_name(c->p, thread, r->comm);
+	s.thread = thread;
+	s.t_ns = r->time_ns > c->start_ns ? r->time_ns - c->start_ns : 0;
+	s.state = r->state ? r->state : '?';
+	s.syscall = -1;
+
+	if (r->flags & SNAP_REUSED) {
+		if (!last->have_stack)
+			return;
+		s.stack = last->stack;
+		emit_sample(c, &s);
+		c->st.reused++;
+		return;
+	}
+	s.stack = unwind_record(c, r);
 	if ((int64_t)r->regs.orig_rax >= 0)
 		s.syscall = (int32_t)r->regs.orig_rax;
-	profile_add_sample(c->p, &s);
+	emit_sample(c, &s);
 	last->stack = s.stack;
 	last->have_stack = true;
 	c->st.samples++;
@@ -362,6 +426,18 @@ static void apply_event(struct collector *c, struct ring_rec *rec)
 
 			profile_add_usage(c->p, &pu);
 		}
+	} else if (rec->type == REC_CRASH) {
+		const struct rec_crash *h = ring_payload(rec);
+
+		crash_report_free(&c->crash);
+		c->have_crash = true;
+		c->crash.pid = h->pid;
+		c->crash.tid = h->tid;
+		c->crash.signo = h->signo;
+		c->crash.code = h->code;
+		c->crash.sender = h->sender;
+		c->crash.addr = h->addr;
+		c->crash.t_ns = h->time_ns > c->start_ns ? h->time_ns - c->start_ns : 0;
 	} else if (rec->type == REC_PROC_EXIT) {
 		struct rec_proc *pr = ring_payload(rec);
 		struct proc_state *ps = proc_get(c, pr->pid);

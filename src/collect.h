@@ -41,7 +41,20 @@ size_t collector_drain(struct collector *c, struct ring *r);
 const struct collect_stats *collector_stats(const struct collector *c);
 /* Wait status of a launched process that exited, or -1. */
 int collector_exit_status(const struct collector *c);
+struct crash_report;
+/* The crash captured with --on-crash, or NULL. */
+const struct crash_report *collector_crash(const struct collector *c);
 /* Whether every process of the recording has exited. */
 bool collector_all_exited(const struct collector *c);
+
+struct prof_sample;
+typedef void (*collect_sample_fn)(void *arg, const struct prof_sample *s);
+/*
+ * Show every sample to `fn` as it is added (a live view aggregates as it
+ * goes). Without keep_timeline samples are counted but not stored: `top`
+ * may run for days and never renders the timeline.
+ */
+void collector_set_sample_hook(struct collector *c, collect_sample_fn fn, void *arg,
+			       bool keep_timeline);
 
 #endif

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <strings.h>
 
+#include "log.h"
 #include "options.h"
 #include "xalloc.h"
 
@@ -163,10 +165,12 @@ int parse_tid_list(const char *s, pid_t **out, size_t *n, char *why, size_t whyl
 			goto bad;
 		for (long t = a; t <= b; t++)
 			*VEC_PUSH(v, len, cap) = (pid_t)t;
-		if (*p == ',')
-			p++;
-		else if (*p)
+		if (*p == ',') {
+			if (!*++p)
+				goto bad; /* a trailing comma */
+		} else if (*p) {
 			goto bad;
+		}
 	}
 	qsort(v, len, sizeof(*v), cmp_pid);
 	*out = v;
@@ -209,4 +213,24 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *w
 	}
 	*out = v * mult;
 	return 0;
+}
+
+void getopt_error(const char *cmd, int c, char *const *argv)
+{
+	/* A long option is named by its argv word, a short one by optopt. */
+	const char *word = optind > 0 ? argv[optind - 1] : "";
+	char name[64];
+
+	if (word && !strncmp(word, "--", 2))
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(word, "="), word);
+	else if (optopt)
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%s", word ? word : "");
+	if (c == ':')
+		error_msg("%s: option '%s' requires an argument (try --help)", cmd, name);
+	else if (optopt && word && !strncmp(word, "--", 2) && strchr(word, '='))
+		error_msg("%s: option '%s' takes no argument (try --help)", cmd, name);
+	else
+		error_msg("%s: unknown option '%s' (try --help)", cmd, name);
 }

@@ -25,4 +25,11 @@ int parse_double(const char *s, double min, double max, double *out, char *why, 
 
 /* "65536", "32K", "1M" → bytes in [min, max] */
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t whylen);
+
+/*
+ * Report an option getopt_long rejected as one "cprof: CMD: ..." line.
+ * `c` is what it returned: '?' (unknown option) or ':' (missing argument,
+ * when the option string starts with "+:"); call with opterr = 0.
+ */
+void getopt_error(const char *cmd, int c, char *const *argv);
 #endif

@@ -62,8 +62,7 @@ const char *output_names(void)
 	return buf;
 }
 
-int output_write_file(const char *path, const struct output_format *fmt, const struct profile *p,
-		      const struct render_opts *o)
+int write_file_atomic(const char *path, int (*write)(FILE *f, void *arg), void *arg)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkstemp(tmp);
@@ -86,7 +85,7 @@ int output_write_file(const char *path, const struct output_format *fmt, const s
 		close(fd);
 		goto fail;
 	}
-	err = fmt->write(f, p, o);
+	err = write(f, arg);
 	if (fflush(f) && !err)
 		err = -errno;
 	if (ferror(f) && !err)
@@ -107,6 +106,27 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return err;
+}
+
+struct format_job {
+	const struct output_format *fmt;
+	const struct profile *p;
+	const struct render_opts *o;
+};
+
+static int write_format(FILE *f, void *arg)
+{
+	const struct format_job *job = arg;
+
+	return job->fmt->write(f, job->p, job->o);
+}
+
+int output_write_file(const char *path, const struct output_format *fmt, const struct profile *p,
+		      const struct render_opts *o)
+{
+	struct format_job job = { fmt, p, o };
+
+	return write_file_atomic(path, write_format, &job);
 }
 
 void render_opts_from_meta(struct render_opts *o, const struct profile *p)

@@ -42,6 +42,11 @@ const struct output_format *output_find(const char *name);
 const struct output_format *output_for_path(const char *path);
 /* "svg, speedscope, folded, ..." for messages */
 const char *output_names(void);
+/*
+ * Write `path` through a temporary file in the same directory, renamed into
+ * place only when `write` succeeded. Returns 0 or -errno.
+ */
+int write_file_atomic(const char *path, int (*write)(FILE *f, void *arg), void *arg);
 /* Render into `path` atomically. Returns 0 or -errno. */
 int output_write_file(const char *path, const struct output_format *fmt, const struct profile *p,
 		      const struct render_opts *o);

@@ -375,7 +375,7 @@ static void emit_reused(struct sampler *s, struct tproc *p, struct tthread *t)
 	count(&s->st.reused);
 }
 
-static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
+static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint32_t extra_flags)
 {
 	uint32_t cap = stack_cap_for(s, t->tid);
 	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r) + cap + RED_ZONE_SLACK);
@@ -401,6 +401,8 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
 		case -EPERM:
 			count(&s->st.denied);
 			break;
+		case -ECANCELED:
+			break; /* held for a crash report */
 		default:
 			count(&s->st.lost);
 			break;
@@ -414,11 +416,13 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t)
 	r->stack_start = snap.stack_start;
 	r->stack_len = snap.stack_len;
 	r->stack_cap = snap.stack_cap;
-	r->flags = snap.flags;
+	r->flags = snap.flags | extra_flags;
 	r->pause_ns = snap.pause_ns;
 	r->state = t->state;
 	memcpy(r->comm, t->comm, sizeof(r->comm));
 	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
+	if (extra_flags & SNAP_CRASH)
+		return;
 	record_pause(s, snap.pause_ns);
 	atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap.stopped_ns, memory_order_relaxed);
 	if (snap.pause_ns > 1000000)
@@ -466,10 +470,10 @@ filter:
 			return;
 	}
 	if (st.state == 'R') {
-		capture(s, p, t);
+		capture(s, p, t, 0);
 	} else if (s->o.idle && st.state != 'T' && st.state != 't' && st.state != 'Z' &&
 		   st.state != 'X') {
-		capture(s, p, t);
+		capture(s, p, t, 0);
 	}
 }
 
@@ -554,6 +558,102 @@ static void discover_children(struct sampler *s, uint64_t now)
 	}
 }
 
+/* ---- crash capture (--on-crash) ---- */
+
+static struct tproc *proc_of_thread(struct sampler *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		char path[64];
+
+		if (s->procs[i].gone)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", s->procs[i].pid, tid);
+		if (access(path, F_OK) == 0)
+			return &s->procs[i];
+	}
+	return NULL;
+}
+
+static void crash_thread_sample(struct sampler *s, struct tproc *p, pid_t tid)
+{
+	uint32_t cap = s->o.stack_cap_max;
+	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r) + cap + RED_ZONE_SLACK);
+	struct snapshot snap;
+	struct proc_stat st;
+
+	if (!r)
+		return;
+	if (tracer_capture_stopped(s->tracer, p->pid, tid, (uint8_t *)(r + 1), cap, &p->mw.cur,
+				   &snap))
+		return; /* an uncommitted reservation is simply reused */
+	memset(r, 0, sizeof(*r));
+	r->pid = p->pid;
+	r->tid = tid;
+	r->time_ns = snap.time_ns;
+	r->regs = snap.regs;
+	r->stack_start = snap.stack_start;
+	r->stack_len = snap.stack_len;
+	r->stack_cap = snap.stack_cap;
+	r->flags = snap.flags | SNAP_CRASH;
+	r->state = 't';
+	if (proc_read_stat(p->pid, tid, &st) == 0)
+		snprintf(r->comm, sizeof(r->comm), "%.15s", st.comm);
+	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
+}
+
+/*
+ * A fatal signal is held at its thread: record the mappings as they are,
+ * the signal, that thread and then every other one (whatever their state:
+ * the process is about to die), then let the signal go on.
+ */
+static void handle_crash(struct sampler *s)
+{
+	const struct tracer_crash *c = tracer_crash_pending(s->tracer);
+	struct tproc *p = c ? proc_of_thread(s, c->tid) : NULL;
+	struct maps_update *u = NULL;
+
+	if (!p) {
+		tracer_finish_crash(s->tracer);
+		return;
+	}
+	if (mapwatch_poll(&p->mw, true, &u) == 0)
+		emit_maps(s, u);
+
+	struct rec_crash *h = ring_reserve(s->ring, REC_CRASH, sizeof(*h));
+
+	if (h) {
+		memset(h, 0, sizeof(*h));
+		h->pid = p->pid;
+		h->tid = c->tid;
+		h->signo = c->signo;
+		h->code = c->info.si_code;
+		if (c->info.si_code <= 0 || c->signo == SIGABRT)
+			h->sender = c->info.si_pid;
+		else
+			h->addr = (uint64_t)(uintptr_t)c->info.si_addr;
+		h->time_ns = monotonic_ns();
+		ring_commit(s->ring, h, sizeof(*h));
+	}
+	crash_thread_sample(s, p, c->tid);
+	refresh_threads(s, p);
+	for (size_t i = 0; i < p->nthreads; i++) {
+		struct tthread *t = &p->threads[i];
+		struct proc_stat st;
+
+		if (t->tid == c->tid || !read_thread_stat(t, &st) || st.state == 'Z' ||
+		    st.state == 'X')
+			continue;
+		capture(s, p, t, SNAP_CRASH);
+	}
+	tracer_finish_crash(s->tracer);
+	count(&s->st.crashes);
+	struct ring_rec *end = ring_reserve(s->ring, REC_TICK, 0);
+
+	if (end)
+		ring_commit(s->ring, end, 0);
+	ring_publish(s->ring);
+}
+
 static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 {
 	uint64_t budget = (uint64_t)((double)period * TICK_BUDGET);
@@ -634,6 +734,14 @@ static void *sampler_main(void *arg)
 		tracer_set_test_stall(s->tracer, atoi(stall));
 	if (s->o.launched)
 		tracer_set_child(s->tracer, s->o.pid);
+	if (s->o.on_crash) {
+		int err = tracer_attach_process(s->tracer, s->o.pid);
+
+		if (err) {
+			atomic_store(&s->error, err);
+			atomic_store(&s->stop, true);
+		}
+	}
 
 	proc_add(s, s->o.pid);
 	ring_publish(s->ring);
@@ -656,6 +764,8 @@ static void *sampler_main(void *arg)
 			uint64_t wait = next - now;
 
 			tracer_wait_event(s->tracer, (int)MIN(wait / 1000000ULL + 1, 50));
+			if (tracer_crash_pending(s->tracer))
+				handle_crash(s);
 			now = monotonic_ns();
 		}
 		if (atomic_load(&s->stop))
@@ -671,6 +781,8 @@ static void *sampler_main(void *arg)
 			count(&s->st.late_ticks);
 		}
 		tick(s, now, period);
+		if (tracer_crash_pending(s->tracer))
+			handle_crash(s);
 		if (all_gone(s))
 			break;
 		if (now >= end_ns)

@@ -24,6 +24,7 @@ enum rec_type {
 	REC_PROC,	/* struct rec_proc: a process joins the recording */
 	REC_PROC_EXIT,	/* struct rec_proc: a process left */
 	REC_USAGE,	/* struct rec_usage */
+	REC_CRASH,	/* struct rec_crash; the SNAP_CRASH samples that follow are its stacks */
 };
 
 struct rec_sample {
@@ -51,6 +52,14 @@ struct rec_proc {
 	char cmdline[512];
 };
 
+struct rec_crash {
+	pid_t pid, tid; /* the thread that received the signal */
+	int signo, code;
+	pid_t sender;	/* for signals sent by a process (kill, abort), else 0 */
+	uint64_t addr;	/* fault address for SIGSEGV, SIGBUS, SIGFPE, SIGILL */
+	uint64_t time_ns;
+};
+
 struct rec_usage {
 	pid_t pid;
 	uint64_t time_ns;
@@ -70,6 +79,7 @@ struct sampler_opts {
 	int watchdog_ms;
 	bool launched;	 /* pid is our child: reap it, report its status */
 	bool subprocesses; /* also sample descendants as they appear */
+	bool on_crash;	   /* stay attached and capture a fatal signal */
 	int stall_ms;	 /* test hook: stall while stopped */
 };
 
@@ -92,6 +102,7 @@ struct sampler_stats {
 	atomic_ulong pause_hist[PAUSE_BUCKETS]; /* log-linear buckets of ns */
 	atomic_ulong pause_max_ns;
 	atomic_ulong maps_reads, maps_changes;
+	atomic_ulong crashes;
 };
 
 struct sampler;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,30 @@ static void join_argv(char *const *argv, char *buf, size_t len)
 	}
 }
 
+/* Launch with our stdio pointed elsewhere for the moment of the fork. */
+static int launch_redirected(const struct session_opts *o, pid_t *pid, char *why, size_t len)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), saved[3] = { -1, -1, -1 }, err;
+
+	for (int fd = 0; fd < 3; fd++)
+		saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (o->launch_stdout_to_stderr && saved[1] >= 0)
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+	for (int fd = 0; fd < 3 && o->launch_off_tty && null >= 0; fd++)
+		if (saved[fd] >= 0 && isatty(fd))
+			dup2(null, fd);
+	err = launch_command(o->argv, pid, why, len);
+	for (int fd = 0; fd < 3; fd++) {
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		}
+	}
+	if (null >= 0)
+		close(null);
+	return err;
+}
+
 int session_start(struct session *s, struct session_opts *o, struct profile *p)
 {
 	char why[1024], cmdline[4096] = "";
@@ -176,7 +201,10 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 	if (o->debuginfod)
 		debuginfod_restore();
 	if (o->argv) {
-		err = launch_command(o->argv, &s->pid, why, sizeof(why));
+		if (o->launch_off_tty || o->launch_stdout_to_stderr)
+			err = launch_redirected(o, &s->pid, why, sizeof(why));
+		else
+			err = launch_command(o->argv, &s->pid, why, sizeof(why));
 		if (err) {
 			error_msg("%s", why);
 			return err == -ENOENT || err == -EACCES ? EXIT_NO_TARGET : EXIT_ERROR;
@@ -212,6 +240,7 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		.watchdog_ms = o->watchdog_ms,
 		.launched = s->launched,
 		.subprocesses = o->subprocesses,
+		.on_crash = o->on_crash,
 	};
 	struct collect_opts co = {
 		.sym = { .no_inline = o->no_inline, .debug_dirs = o->ndebug_dirs ? o->debug_dirs : NULL },

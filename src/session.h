@@ -71,6 +71,7 @@ struct session_opts {
 	uint64_t duration_ns;
 	bool idle;
 	bool subprocesses;
+	bool on_crash; /* stay attached to capture a fatal signal (record --on-crash) */
 	pid_t *tids;
 	size_t ntids;
 	regex_t name_re;
@@ -82,6 +83,13 @@ struct session_opts {
 	int max_depth;
 	uint32_t stack_size;
 	int watchdog_ms;
+	/*
+	 * For top, which keeps stdout to itself: a launched command's stdout
+	 * goes to our stderr, and with launch_off_tty whichever of its stdin,
+	 * stdout and stderr is a terminal (the full-screen view's) /dev/null.
+	 */
+	bool launch_stdout_to_stderr;
+	bool launch_off_tty;
 };
 
 void session_opts_init(struct session_opts *o);
