@@ -24,6 +24,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "record", cmd_record, "sample a process and write a flame graph or profile" },
+	{ "report", cmd_report, "summarize a .cprof recording or render it again" },
 	{ "dump", cmd_dump, "print the stack of every thread once" },
 };
 

@@ -36,7 +36,9 @@ struct output_format {
 
 extern const struct output_format output_folded;
 extern const struct output_format output_speedscope;
+extern const struct output_format output_pprof;
 extern const struct output_format output_svg;
+extern const struct output_format output_cprof;
 
 const struct output_format *output_find(const char *name);
 const struct output_format *output_for_path(const char *path);

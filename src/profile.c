@@ -274,7 +274,8 @@ uint32_t profile_add_stack(struct profile *p, const uint32_t *locs, size_t n)
 	s->n = (uint32_t)n;
 	p->stack_locs = xgrow(p->stack_locs, &p->cap_stack_locs, p->nstack_locs + n,
 			      sizeof(*p->stack_locs));
-	memcpy(&p->stack_locs[p->nstack_locs], locs, n * sizeof(*locs));
+	if (n) /* an empty stack may come with no array at all */
+		memcpy(&p->stack_locs[p->nstack_locs], locs, n * sizeof(*locs));
 	p->nstack_locs += n;
 	id = (uint32_t)(p->nstacks - 1);
 	idset_insert(&p->index->stacks, h, id);

@@ -527,8 +527,11 @@ static void build_cuinfo(struct symmod *m, struct cuinfo *ci)
 	if (dwarf_getsrcfiles(&ci->cudie, &ci->files, &ci->nfiles))
 		ci->files = NULL;
 	walk_scopes(ci, &ci->cudie, -1, -1, 0);
-	qsort(ci->subs, ci->nsubs, sizeof(*ci->subs), cmp_sub);
-	qsort(ci->inl, ci->ninl, sizeof(*ci->inl), cmp_srange);
+	/* qsort's arrays must not be NULL, even when empty. */
+	if (ci->nsubs)
+		qsort(ci->subs, ci->nsubs, sizeof(*ci->subs), cmp_sub);
+	if (ci->ninl)
+		qsort(ci->inl, ci->ninl, sizeof(*ci->inl), cmp_srange);
 	for (size_t i = 0; i < ci->ninl;) {
 		size_t j = i;
 
