@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@ int launch_command(char *const *argv, pid_t *out, char *why, size_t len)
 		snprintf(why, len, "cannot run '%s': %s", argv[0], strerror(errno));
 		return -errno;
 	}
+	pid_t parent = getpid();
+
 	pid = fork();
 	if (pid < 0) {
 		int err = errno;
@@ -38,6 +41,13 @@ int launch_command(char *const *argv, pid_t *out, char *why, size_t len)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * Should cprof die without cleaning up (a crash, kill -9), the
+		 * command it launched is told too rather than left orphaned.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		close(fds[0]);
 		execvp(argv[0], argv);
 		child_errno = errno;

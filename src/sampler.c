@@ -64,6 +64,7 @@ struct sampler {
 	atomic_int child_status;
 	atomic_int error;
 	uint64_t start_ns;
+	_Atomic uint64_t end_ns;
 	uint64_t last_discovery_ns;
 	unsigned long tick_no;
 	uint64_t rng;
@@ -788,6 +789,7 @@ static void *sampler_main(void *arg)
 		if (now >= end_ns)
 			break;
 	}
+	atomic_store(&s->end_ns, monotonic_ns());
 	tracer_free(s->tracer, 2000);
 	s->tracer = NULL;
 	for (size_t i = 0; i < s->nprocs; i++)
@@ -858,6 +860,11 @@ const struct sampler_stats *sampler_stats(const struct sampler *s)
 uint64_t sampler_start_ns(const struct sampler *s)
 {
 	return s->start_ns;
+}
+
+uint64_t sampler_end_ns(const struct sampler *s)
+{
+	return atomic_load(&s->end_ns);
 }
 
 int sampler_child_status(const struct sampler *s)

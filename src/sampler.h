@@ -123,6 +123,8 @@ void sampler_join(struct sampler *s);
 
 const struct sampler_stats *sampler_stats(const struct sampler *s);
 uint64_t sampler_start_ns(const struct sampler *s);
+/* When sampling ended (0 while it goes on): a busy consumer may notice later. */
+uint64_t sampler_end_ns(const struct sampler *s);
 /* Wait status of a launched command, or -1. */
 int sampler_child_status(const struct sampler *s);
 /* A fatal condition that ended sampling early (e.g. -EPERM), or 0. */

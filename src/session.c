@@ -297,7 +297,9 @@ void session_stop(struct session *s)
 	/* Keep draining: a full ring must not hold the sampler up. */
 	while (!sampler_finished(s->sampler))
 		session_poll(s, 10);
-	s->end_ns = monotonic_ns();
+	s->end_ns = sampler_end_ns(s->sampler);
+	if (!s->end_ns)
+		s->end_ns = monotonic_ns();
 	collector_drain(s->coll, &s->ring);
 	if (sampler_child_status(s->sampler) != -1)
 		s->child_reaped = true;
