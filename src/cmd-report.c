@@ -88,7 +88,8 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 	int c;
 
 	o->top = DEFAULT_TOP;
-	while ((c = getopt_long(argc, argv, "o:f:tjh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:f:tjh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			outspecs_add(&o->outs, optarg);
@@ -160,7 +161,7 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 			fputs(usage, stdout);
 			return -1;
 		default:
-			fputs(usage, stderr);
+			getopt_error("report", c, argv);
 			return EXIT_USAGE;
 		}
 	}
