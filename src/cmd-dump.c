@@ -30,6 +30,12 @@
 #include "xalloc.h"
 
 #define DUMP_STACK_CAP (512 * 1024)
+/*
+ * How long to wait for each thread to stop. The sampler's default (50 ms)
+ * is too short for a one-shot dump on a busy machine: a runnable thread
+ * that is not on a CPU stops only when it is next scheduled.
+ */
+#define DUMP_STOP_TIMEOUT_MS 1000
 
 static const char usage[] =
 	"usage: cprof dump --pid PID [options]\n"
@@ -141,6 +147,7 @@ static void capture_all(pid_t pid, struct aspace *as, struct imgcache *cache,
 	maps_update_free(upd);
 	proc_list_tasks(pid, &tids, &ntids);
 	v = xcalloc(ntids ? ntids : 1, sizeof(*v));
+	tracer_set_stop_timeout(tr, DUMP_STOP_TIMEOUT_MS);
 	for (size_t i = 0; i < ntids && !stop_signal; i++) {
 		struct thread_dump *t = &v[i];
 		struct proc_stat st;
@@ -333,7 +340,7 @@ int cmd_dump(int argc, char **argv)
 		if (!threads[i].error)
 			captured++;
 		if (threads[i].error == -EPERM) {
-			target_permission_hint(why, sizeof(why));
+			target_permission_hint(o.pid, why, sizeof(why));
 			error_msg("cannot trace thread %d: %s; %s", threads[i].tid, strerror(EPERM), why);
 			rc = EXIT_PERMISSION;
 			goto out;

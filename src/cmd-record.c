@@ -41,9 +41,11 @@ static const char usage[] =
 	"\n"
 	"  -o, --output PATH        write the profile to PATH (repeatable); the format\n"
 	"                           follows the extension: .svg flame graph, .json\n"
-	"                           speedscope, .folded/.txt folded stacks\n"
+	"                           speedscope, .folded/.txt folded stacks, .pb.gz\n"
+	"                           pprof, .cprof recording (for cprof report/diff)\n"
 	"                           (default: cprof-PID-DATE-TIME.svg)\n"
-	"  -f, --format FORMAT      write every output in FORMAT (svg, speedscope, folded)\n"
+	"  -f, --format FORMAT      write every output in FORMAT (svg, speedscope, folded,\n"
+	"                           pprof, cprof)\n"
 	"  -d, --duration TIME      stop after TIME (30, 1.5, 500ms, 2m; default: until\n"
 	"                           Ctrl-C or the target exits)\n"
 	SESSION_HELP
@@ -317,7 +319,7 @@ int cmd_record(int argc, char **argv)
 	if ((!p->nsamples && atomic_load(&st->denied)) || serr == -EPERM) {
 		char hint[512];
 
-		target_permission_hint(hint, sizeof(hint));
+		target_permission_hint(s.pid, hint, sizeof(hint));
 		error_msg("cannot trace pid %d: %s; %s", s.pid, strerror(EPERM), hint);
 		session_release(&s);
 		rc = EXIT_PERMISSION;

@@ -339,7 +339,7 @@ int cmd_top(int argc, char **argv)
 		info_msg("%s", line);
 		break;
 	case END_DENIED:
-		target_permission_hint(line, sizeof(line));
+		target_permission_hint(s.pid, line, sizeof(line));
 		error_msg("cannot trace pid %d: %s; %s", s.pid, strerror(EPERM), line);
 		rc = EXIT_PERMISSION;
 		break;

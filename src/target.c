@@ -10,11 +10,35 @@
 #include "proc.h"
 #include "target.h"
 
-void target_permission_hint(char *buf, size_t len)
+/* The pid tracing one of pid's threads already, or 0. */
+static pid_t current_tracer(pid_t pid, char *comm, size_t commlen)
+{
+	char path[64], buf[4096];
+	const char *p;
+	pid_t tracer;
+	struct proc_stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (proc_read_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTracerPid:")))
+		return 0;
+	tracer = (pid_t)strtol(p + 11, NULL, 10);
+	if (tracer <= 0 || tracer == getpid())
+		return 0;
+	snprintf(comm, commlen, "%s", proc_read_stat(tracer, 0, &st) == 0 ? st.comm : "?");
+	return tracer;
+}
+
+void target_permission_hint(pid_t pid, char *buf, size_t len)
 {
 	int scope = proc_ptrace_scope();
+	char comm[64];
+	pid_t tracer = pid > 0 ? current_tracer(pid, comm, sizeof(comm)) : 0;
 
-	if (scope >= 3)
+	if (tracer)
+		snprintf(buf, len,
+			 "it is already traced by pid %d (%s), and a process can have only one tracer: detach the debugger, strace or profiler first",
+			 tracer, comm);
+	else if (scope >= 3)
 		snprintf(buf, len, "kernel.yama.ptrace_scope = %d forbids all ptrace use", scope);
 	else if (scope == 2)
 		snprintf(buf, len,
@@ -81,7 +105,7 @@ enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
 	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0 && errno == EPERM) {
 		char hint[512];
 
-		target_permission_hint(hint, sizeof(hint));
+		target_permission_hint(pid, hint, sizeof(hint));
 		snprintf(why, whylen, "cannot trace pid %d (%s): %s; %s", pid, st.comm, strerror(EPERM),
 			 hint);
 		return TARGET_PERMISSION;

@@ -24,7 +24,8 @@ enum target_status {
  */
 enum target_status target_check(pid_t *pid, char *why, size_t whylen);
 /* Hint for EPERM from ptrace: names ptrace_scope / CAP_SYS_PTRACE. */
-void target_permission_hint(char *buf, size_t len);
+/* Why tracing `pid` may be refused, for the error line. */
+void target_permission_hint(pid_t pid, char *buf, size_t len);
 /* The exit code for a status (cprof.h). */
 int target_exit_code(enum target_status st);
 
