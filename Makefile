@@ -18,7 +18,7 @@ BINDIR := $(PREFIX)/bin
 MANDIR := $(PREFIX)/share/man/man1
 
 B := build
-PKGS := libunwind-ptrace libdw libelf libcjson zlib
+PKGS := libunwind-ptrace libdw libelf libcjson zlib libcurl
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config

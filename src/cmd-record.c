@@ -19,6 +19,7 @@
 #include "options.h"
 #include "crash.h"
 #include "outspec.h"
+#include "periodic.h"
 #include "profile.h"
 #include "session.h"
 #include "signals.h"
@@ -30,6 +31,11 @@ enum {
 	OPT_MINWIDTH,
 	OPT_LINES,
 	OPT_ON_CRASH,
+	OPT_ROTATE,
+	OPT_PYROSCOPE,
+	OPT_APP,
+	OPT_TAG,
+	OPT_UPLOAD_INTERVAL,
 };
 
 static const char usage[] =
@@ -56,12 +62,19 @@ static const char usage[] =
 	"      --on-crash FILE      stay attached; if the target dies of SIGSEGV, SIGBUS,\n"
 	"                           SIGABRT, SIGFPE or SIGILL, write every thread's stack,\n"
 	"                           the signal and registers to FILE and FILE.json\n"
+	"      --rotate TIME        every TIME (60s, 5m, 1h) write each output for that\n"
+	"                           interval alone, to NAME-<UTC start>.EXT\n"
+	"      --pyroscope URL      push the profile of each interval to a Pyroscope\n"
+	"                           server (credentials from PYROSCOPE_* variables)\n"
+	"      --app NAME           application name for --pyroscope\n"
+	"      --tag KEY=VALUE      a label for --pyroscope (repeatable)\n"
+	"      --upload-interval TIME  push every TIME (default 10s)\n"
 	"  -q, --quiet              no progress line and no summary\n"
 	"  -h, --help               show this help\n"
 	"\n"
 	"A launched COMMAND is profiled from its start to its exit; with --duration it\n"
 	"is terminated when the time is up. Ctrl-C stops sampling and writes the\n"
-	"outputs. See cprof-record(1).\n";
+	"outputs; SIGUSR1 writes them without stopping. See cprof-record(1).\n";
 
 struct record_opts {
 	struct session_opts s;
@@ -71,7 +84,42 @@ struct record_opts {
 	bool threads, lines, quiet;
 	char *default_output;
 	const char *crash_path;
+	struct periodic_opts per;
 };
+
+/* Whole seconds at least: file names and Pyroscope's time ranges have no finer unit. */
+static int parse_interval(const char *opt, const char *arg, uint64_t *ns)
+{
+	char why[256];
+
+	if (parse_duration(arg, ns, why, sizeof(why))) {
+		error_msg("%s: %s", opt, why);
+		return EXIT_USAGE;
+	}
+	if (*ns < 1000000000ULL) {
+		error_msg("%s: '%s' is too short (1s at least)", opt, arg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int check_pyroscope(struct pyro_opts *po)
+{
+	const char *orphan = po->app ? "--app" : po->ntags ? "--tag" :
+			     po->interval_ns ? "--upload-interval" : NULL;
+
+	if (!po->url && orphan) {
+		error_msg("%s: only with --pyroscope URL", orphan);
+		return EXIT_USAGE;
+	}
+	if (po->url && !po->app) {
+		error_msg("--pyroscope: give the application's name with --app NAME");
+		return EXIT_USAGE;
+	}
+	if (!po->interval_ns)
+		po->interval_ns = 10 * 1000000000ULL;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
@@ -86,6 +134,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
+		{ "rotate", required_argument, NULL, OPT_ROTATE },
+		{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
+		{ "app", required_argument, NULL, OPT_APP },
+		{ "tag", required_argument, NULL, OPT_TAG },
+		{ "upload-interval", required_argument, NULL, OPT_UPLOAD_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -141,6 +194,34 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->crash_path = optarg;
 			o->s.on_crash = true;
 			break;
+		case OPT_ROTATE:
+		case OPT_UPLOAD_INTERVAL:
+			rc = parse_interval(c == OPT_ROTATE ? "--rotate" : "--upload-interval", optarg,
+					    c == OPT_ROTATE ? &o->per.rotate_ns : &o->per.pyro.interval_ns);
+			if (rc)
+				return rc;
+			break;
+		case OPT_PYROSCOPE:
+			if (pyro_check_url(optarg, why, sizeof(why))) {
+				error_msg("--pyroscope: %s", why);
+				return EXIT_USAGE;
+			}
+			o->per.pyro.url = optarg;
+			break;
+		case OPT_APP:
+			if (pyro_check_app(optarg, why, sizeof(why))) {
+				error_msg("--app: %s", why);
+				return EXIT_USAGE;
+			}
+			o->per.pyro.app = optarg;
+			break;
+		case OPT_TAG:
+			if (pyro_check_tag(optarg, o->per.pyro.tags, o->per.pyro.ntags, why, sizeof(why))) {
+				error_msg("--tag: %s", why);
+				return EXIT_USAGE;
+			}
+			*VEC_PUSH(o->per.pyro.tags, o->per.pyro.ntags, o->per.pyro.cap_tags) = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -152,8 +233,14 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	rc = session_finish_opts(&o->s, "record", argc, argv, optind);
 	if (rc)
 		return rc;
-	/* Crash watching alone writes no profile unless asked to. */
-	if (!o->outs.n && !o->crash_path) {
+	rc = check_pyroscope(&o->per.pyro);
+	if (rc)
+		return rc;
+	/*
+	 * Crash watching alone writes no profile unless asked to, nor does
+	 * pushing to a server; rotation always writes files.
+	 */
+	if (!o->outs.n && (o->per.rotate_ns || (!o->crash_path && !o->per.pyro.url))) {
 		char stamp[32];
 		time_t now = time(NULL);
 		struct tm tm;
@@ -276,6 +363,7 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o = { 0 };
 	struct session s;
 	struct profile *p = NULL;
+	struct periodic *pd = NULL;
 	int rc;
 
 	session_opts_init(&o.s);
@@ -285,18 +373,26 @@ int cmd_record(int argc, char **argv)
 		goto out_opts;
 	}
 	log_set_quiet(o.quiet);
+
+	bool tty = !o.quiet && isatty(STDERR_FILENO);
+
+	rc = periodic_new(&o.per, &o.outs, o.s.rate_hz, o.s.idle, tty, &pd);
+	if (rc)
+		goto out;
 	p = profile_new();
 	p->meta.title = profile_str(p, o.title);
 	p->meta.minwidth = o.minwidth;
 	p->meta.threads = o.threads;
 	p->meta.lines = o.lines;
 	rc = session_start(&s, &o.s, p);
+	if (!rc)
+		rc = periodic_attach(pd, &s);
 	if (rc) {
+		session_stop(&s);
 		session_release(&s);
 		goto out;
 	}
 
-	bool tty = !o.quiet && isatty(STDERR_FILENO);
 	uint64_t last = monotonic_ns();
 
 	while (!session_finished(&s)) {
@@ -305,6 +401,7 @@ int cmd_record(int argc, char **argv)
 			p->meta.cut_short = true;
 			break;
 		}
+		periodic_poll(pd);
 		progress(&s, tty, &last);
 	}
 	session_stop(&s);
@@ -339,7 +436,10 @@ int cmd_record(int argc, char **argv)
 	char written[4096] = "";
 
 	render_opts_from_meta(&ro, p);
-	int failures = o.outs.n ? outspecs_write(&o.outs, p, &ro, written, sizeof(written)) : 0;
+	int failures = periodic_finish(pd, written, sizeof(written));
+
+	if (!periodic_rotating(pd) && o.outs.n)
+		failures += outspecs_write(&o.outs, p, &ro, written, sizeof(written));
 	const struct crash_report *crash = collector_crash(s.coll);
 
 	if (crash && write_crash_report(o.crash_path, p, crash))
@@ -347,11 +447,15 @@ int cmd_record(int argc, char **argv)
 
 	if (!o.quiet)
 		summary(&s, written);
+	rc = periodic_summary(pd, o.quiet);
 	session_release(&s);
-	rc = failures ? EXIT_ERROR : EXIT_OK;
+	if (failures)
+		rc = EXIT_ERROR;
 out:
+	periodic_free(pd);
 	profile_free(p);
 out_opts:
+	free(o.per.pyro.tags);
 	outspecs_release(&o.outs);
 	session_opts_release(&o.s);
 	free(o.default_output);

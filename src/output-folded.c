@@ -93,7 +93,8 @@ int folded_collect(const struct profile *p, const struct render_opts *o,
 		k->stack = s.stack;
 		k->count = 1;
 	}
-	qsort(keys, nkeys, sizeof(*keys), cmp_key);
+	if (nkeys) /* qsort must not see NULL, even for no elements */
+		qsort(keys, nkeys, sizeof(*keys), cmp_key);
 	for (size_t i = 0; i < nkeys;) {
 		size_t j = i;
 		uint64_t count = 0;
@@ -124,7 +125,8 @@ int folded_collect(const struct profile *p, const struct render_opts *o,
 	}
 	free(keys);
 	free(b.buf);
-	qsort(lines, nlines, sizeof(*lines), cmp_line);
+	if (nlines)
+		qsort(lines, nlines, sizeof(*lines), cmp_line);
 	/* Merge equal texts (pointer-equal after interning, adjacent after sorting). */
 	size_t w = 0;
 

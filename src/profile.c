@@ -257,7 +257,9 @@ static bool stack_eq(const struct profile *p, uint32_t id, const void *key)
 	const struct stack_key *k = key;
 	const struct prof_stack *s = &p->stacks[id];
 
-	return s->n == k->n && !memcmp(&p->stack_locs[s->first], k->locs, k->n * sizeof(*k->locs));
+	/* An empty stack may come with no array: memcmp must not see NULL. */
+	return s->n == k->n &&
+	       (!k->n || !memcmp(&p->stack_locs[s->first], k->locs, k->n * sizeof(*k->locs)));
 }
 
 uint32_t profile_add_stack(struct profile *p, const uint32_t *locs, size_t n)
