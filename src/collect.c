@@ -466,14 +466,24 @@ static size_t flush_batch(struct collector *c)
 	return c->st.samples + c->st.reused - before;
 }
 
+/*
+ * A consumer far behind (a burst of new code to symbolize, a loaded
+ * machine) returns between ticks after this long, so that the command's
+ * loop still sees signals, timers and keys; the rest waits in the ring.
+ */
+#define DRAIN_SLICE_NS (100 * 1000000ULL)
+
 size_t collector_drain(struct collector *c, struct ring *r)
 {
+	uint64_t start = monotonic_ns();
 	struct ring_rec *rec;
 	size_t added = 0;
 
 	while ((rec = ring_peek(r))) {
 		if (rec->type == REC_TICK) {
 			added += flush_batch(c);
+			if (monotonic_ns() - start > DRAIN_SLICE_NS)
+				break;
 			continue;
 		}
 		*VEC_PUSH(c->batch, c->nbatch, c->cap_batch) = rec;

@@ -47,6 +47,12 @@ void ring_consume(struct ring *r);
 void ring_wait(struct ring *r, int timeout_ms);
 size_t ring_used(const struct ring *r);
 
+/* Whether the consumer has seen everything published. */
+static inline bool ring_drained(struct ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) == r->rpos;
+}
+
 static inline void *ring_payload(struct ring_rec *rec)
 {
 	return rec + 1;

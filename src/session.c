@@ -300,7 +300,9 @@ void session_stop(struct session *s)
 	s->end_ns = sampler_end_ns(s->sampler);
 	if (!s->end_ns)
 		s->end_ns = monotonic_ns();
-	collector_drain(s->coll, &s->ring);
+	do
+		collector_drain(s->coll, &s->ring);
+	while (!ring_drained(&s->ring));
 	if (sampler_child_status(s->sampler) != -1)
 		s->child_reaped = true;
 }
