@@ -212,19 +212,35 @@ int elfimg_bias(const struct elfimg *img, const struct mapping *m, uint64_t *bia
 {
 	/*
 	 * The PT_LOAD holding the mapping's file offset gives the link address
-	 * of the mapping start. This also works for lld layouts whose segments
-	 * do not start on a page boundary of the mapping.
+	 * of the mapping start. Segments can share a file page: lld puts the
+	 * end of the read-only segment and the start of the code in one page,
+	 * and the RELRO part of the data segment is mapped read-only. So among
+	 * the segments holding the offset, prefer the one whose execute
+	 * permission matches, then one that starts at this mapping, then one
+	 * whose write permission matches.
 	 */
+	const struct elf_load *best = NULL;
+	int best_score = -1;
+
 	for (size_t i = 0; i < img->nloads; i++) {
 		const struct elf_load *l = &img->loads[i];
 		uint64_t seg_start = l->offset & ~0xfffULL;
+		int score;
 
-		if (m->offset >= seg_start && m->offset < l->offset + MAX(l->filesz, 1)) {
-			*bias = m->start - m->offset - (l->vaddr - l->offset);
-			return 0;
+		if (m->offset < seg_start || m->offset >= l->offset + MAX(l->filesz, 1))
+			continue;
+		score = (!(l->flags & PF_X) == !(m->perms & MAP_PERM_X)) * 4 +
+			(seg_start == m->offset) * 2 +
+			(!(l->flags & PF_W) == !(m->perms & MAP_PERM_W));
+		if (score > best_score) {
+			best = l;
+			best_score = score;
 		}
 	}
-	return -ENOENT;
+	if (!best)
+		return -ENOENT;
+	*bias = m->start - m->offset - (best->vaddr - best->offset);
+	return 0;
 }
 
 bool elfimg_read_vaddr(const struct elfimg *img, uint64_t vaddr, void *out, size_t len)

@@ -54,6 +54,10 @@ void symbolizer_free(struct symbolizer *s);
  * Symbolize `vaddr`, a link-time address of `img`. `root_pid`, if positive,
  * is a process whose root directory also holds debug files for this image
  * (a container). Always fills `out` with at least one frame.
+ *
+ * The image keeps indexes bound to the first symbolizer that looks it up
+ * (its options and string table): it must not be used with another one,
+ * and must be released before that symbolizer is freed.
  */
 void symbolizer_lookup(struct symbolizer *s, struct elfimg *img, uint64_t vaddr, pid_t root_pid,
 		       struct symresult *out);

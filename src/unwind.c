@@ -241,9 +241,18 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 		r->pc[r->n] = ip;
 		r->kind[r->n] = (r->n == 0 || after_signal) ? FRAME_EXACT : FRAME_RETURN;
 		r->n++;
-		after_signal = unw_is_signal_frame(&cursor) > 0;
 		prev_sp = sp;
 		ret = unw_step(&cursor);
+		/*
+		 * libunwind tells whether the frame it has just stepped from was a
+		 * signal trampoline. Its pc is exact, not a return address: the
+		 * handler returns to the first instruction of __restore_rt, and
+		 * pc - 1 lies before the function. So is the pc of the interrupted
+		 * frame above it, saved by the kernel.
+		 */
+		after_signal = ret > 0 && unw_is_signal_frame(&cursor) > 0;
+		if (after_signal)
+			r->kind[r->n - 1] = FRAME_EXACT;
 		if (ret <= 0) {
 			if (ret < 0)
 				r->error = ret;
