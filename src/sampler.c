@@ -671,8 +671,15 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 		if (!check_process(s, p, monotonic_ns())) {
 			int ws = -1;
 
-			if (s->o.launched && p->pid == s->o.pid)
-				tracer_wait_event(s->tracer, 0);
+			/*
+			 * A zombie's status arrives once all its threads are
+			 * reaped, which for threads we trace (--on-crash) is
+			 * our own doing: give that a moment.
+			 */
+			for (int tries = 0; s->o.launched && p->pid == s->o.pid && tries < 100 &&
+					    !tracer_child_exited(s->tracer, NULL);
+			     tries++)
+				tracer_wait_event(s->tracer, tries ? 10 : 0);
 			if (s->o.launched && p->pid == s->o.pid && tracer_child_exited(s->tracer, &ws))
 				atomic_store(&s->child_status, ws);
 			emit_proc(s, REC_PROC_EXIT, p->pid,
