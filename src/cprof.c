@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "sample a process and write a flame graph or profile" },
 	{ "report", cmd_report, "summarize a .cprof recording or render it again" },
 	{ "top", cmd_top, "show the hottest functions of a process, live" },
+	{ "diff", cmd_diff, "compare two profiles; fail on a regression" },
 	{ "dump", cmd_dump, "print the stack of every thread once" },
 };
 
