@@ -3,13 +3,17 @@
  * t-ratio: one thread alternating between two hot functions with a fixed
  * 3:1 split of its CPU time:  main → ratio_loop → hot_three / hot_one.
  *
- * The split is budgeted with the thread's own CPU clock, so time the thread
- * spends stopped by a profiler or preempted does not skew it. The slices
- * (150 µs and 50 µs) are far below a 10 ms sample period, so sampling at
- * any rate cannot alias with the alternation.
+ * Each function runs a plain loop for a number of rounds. Their speeds are
+ * measured separately (code alignment alone can make them differ) every
+ * second or so, and the rounds are sized from them so that hot_three gets
+ * three times hot_one's CPU time, with no clock read in between.
+ * hot_one's slice is about SLICE_US of CPU time; slices far below a 10 ms
+ * sample period cannot alias with sampling at any rate.
  *
  * Usage: t-ratio [SLICE_US]   (hot_one's slice, default 50; hot_three gets 3×)
  */
+#include <stdbool.h>
+
 #include "target.h"
 
 static volatile int stop;
@@ -19,54 +23,69 @@ static long long cpu_ns(void)
 	return target_now_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-/* Burn CPU until the thread has used `budget` ns since `start`. */
-NOINLINE static unsigned long hot_three(unsigned long x, long long start, long long budget)
+NOINLINE static unsigned long hot_three(unsigned long x, long n)
 {
-	do {
-		for (int i = 0; i < 200; i++) {
-			x = x * 6364136223846793005UL + 3;
-			OPAQUE(x);
-		}
-	} while (cpu_ns() - start < budget);
+	for (long i = 0; i < n; i++) {
+		x = x * 6364136223846793005UL + 3;
+		OPAQUE(x);
+	}
 	return x;
 }
 
-NOINLINE static unsigned long hot_one(unsigned long x, long long start, long long budget)
+NOINLINE static unsigned long hot_one(unsigned long x, long n)
 {
-	do {
-		for (int i = 0; i < 200; i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			OPAQUE(x);
-		}
-	} while (cpu_ns() - start < budget);
+	for (long i = 0; i < n; i++) {
+		x = x * 6364136223846793005UL + 1;
+		OPAQUE(x);
+	}
 	return x;
+}
+
+/* Rounds for `want_ns` at `per_ns` rounds per ns, at least one. */
+static long rounds_for(double want_ns, double per_ns)
+{
+	double n = want_ns * per_ns;
+
+	return n < 1 ? 1 : (long)n;
+}
+
+/* Rounds per ns of one of the two functions, measured over ~10 ms. */
+static double measure_speed(unsigned long (*fn)(unsigned long, long), unsigned long *x)
+{
+	long n = 1 << 12;
+	long long t0, spent;
+
+	for (;;) {
+		t0 = cpu_ns();
+		*x = fn(*x, n);
+		spent = cpu_ns() - t0;
+		if (spent >= 10000000LL)
+			return (double)n / (double)spent;
+		n *= 2;
+	}
 }
 
 NOINLINE static unsigned long ratio_loop(long long slice_ns)
 {
 	unsigned long x = 1;
 	/*
-	 * Each function runs until its running total reaches its target for
-	 * the round, so the overshoot of one slice is taken off the next and
-	 * the split stays 3:1 however long the program runs.
+	 * Clock reads cost microseconds here (the thread CPU clock is a real
+	 * system call), so the speeds are measured now and then, not per slice.
 	 */
-	long long three = 0, one = 0;
+	for (bool ready = false; !stop; ready = true) {
+		double per3 = measure_speed(hot_three, &x);
+		double per1 = measure_speed(hot_one, &x);
+		long n3 = rounds_for(3.0 * (double)slice_ns, per3);
+		long n1 = rounds_for((double)slice_ns, per1);
 
-	for (long long round = 1; !stop; round++) {
-		long long t0 = cpu_ns();
-
-		x = hot_three(x, t0, 3 * round * slice_ns - three);
-		long long t1 = cpu_ns();
-
-		x = hot_one(x, t1, round * slice_ns - one);
-		long long t2 = cpu_ns();
-
-		three += t1 - t0;
-		one += t2 - t1;
-		if (round == 1)
+		if (!ready)
 			target_ready();
-		BARRIER();
+		/* About a second of 3:1 before the next measurement. */
+		for (long long round = 0; round < 1000000000LL / (4 * slice_ns) && !stop; round++) {
+			x = hot_three(x, n3);
+			x = hot_one(x, n1);
+			BARRIER();
+		}
 	}
 	return x;
 }
