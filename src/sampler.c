@@ -116,8 +116,12 @@ uint64_t sampler_pause_percentile(const struct sampler_stats *st, double q)
 		want = total - 1;
 	for (unsigned int i = 0; i < PAUSE_BUCKETS; i++) {
 		acc += atomic_load_explicit(&st->pause_hist[i], memory_order_relaxed);
-		if (acc > want)
-			return bucket_value(i);
+		if (acc > want) {
+			/* A bucket's middle may lie above the largest pause seen. */
+			uint64_t v = bucket_value(i), mx = atomic_load(&st->pause_max_ns);
+
+			return v < mx ? v : mx;
+		}
 	}
 	return 0;
 }
@@ -425,7 +429,10 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 	if (extra_flags & SNAP_CRASH)
 		return;
 	record_pause(s, snap.pause_ns);
-	atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap.stopped_ns, memory_order_relaxed);
+	/* The overhead estimate divides by the first process's CPU time. */
+	if (p->pid == s->o.pid)
+		atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap.stopped_ns,
+					  memory_order_relaxed);
 	if (snap.pause_ns > 1000000)
 		debug_msg(2, "long pause: tid %d stopped for %.1f ms (state %c, tick %lu)", t->tid,
 			  (double)snap.pause_ns / 1e6, t->state, s->tick_no);

@@ -96,7 +96,8 @@ struct sampler_stats {
 	 * Time threads spent stopped from the moment the stop was reported.
 	 * The wait for a stop is not harm: until the thread enters the kernel
 	 * it keeps running, and on a busy machine it may be waiting for a CPU
-	 * anyway. This is what the overhead estimate is made of.
+	 * anyway. This is what the overhead estimate is made of (first process
+	 * only, as it is divided by that process's CPU time).
 	 */
 	atomic_ullong stopped_total_ns;
 	atomic_ulong pause_hist[PAUSE_BUCKETS]; /* log-linear buckets of ns */
