@@ -560,7 +560,9 @@ static void discover_children(struct sampler *s, uint64_t now)
 			if (proc_known(s, kids[k]))
 				continue;
 			debug_msg(1, "pid %d: new child %d", s->procs[i].pid, kids[k]);
-			proc_add(s, kids[k]);
+			/* --on-crash watches children from the moment they are found. */
+			if (proc_add(s, kids[k]) == 0 && s->o.on_crash)
+				tracer_attach_process(s->tracer, kids[k]);
 		}
 		free(kids);
 	}
