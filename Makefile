@@ -158,6 +158,22 @@ install: $(B)/cprof
 lint: $(TEST_DEPS_STAMP)
 	$(Q)scripts/lint.sh
 
+# Overhead benchmark (docs/PERFORMANCE.md): BENCH_ARGS=--quick for a short run.
+BENCH_BINS := $(patsubst scripts/bench/%.c,$(B)/bench/%,$(wildcard scripts/bench/*.c))
+BENCH_LIBS_allstop = $(shell $(PKG_CONFIG) --cflags --libs libunwind-ptrace 2>/dev/null)
+
+$(B)/bench/%: scripts/bench/%.c scripts/bench/bench.h | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) -o $@ $< $(BENCH_LIBS_$*)
+
+bench-tools: $(BENCH_BINS)
+
+bench: $(B)/cprof bench-tools
+	$(Q)scripts/bench-overhead --build $(B) $(BENCH_ARGS)
+
+.PHONY: bench bench-tools
+
 clean:
 	rm -rf $(B)
 

@@ -307,7 +307,7 @@ static void summary(const struct session *s, const char *written)
 		 " threads skipped for time, %" PRIu64 " unwind errors, %" PRIu64 " truncated stacks",
 		 m->lost, attempted ? 100.0 * (double)m->lost / (double)attempted : 0.0, m->late_ticks,
 		 m->skipped, m->unwind_errors, m->truncated);
-	info_msg("pause per sample p50 %s, p99 %s, max %s (interrupt to resume); estimated target "
+	info_msg("pause per sample p50 %s, p99 %s, max %s (seize to resume); estimated target "
 		 "overhead %.2f%% (time stopped / CPU time)",
 		 p50, p99, mx, m->overhead_pct);
 	if (m->exit_status != -1) {
