@@ -314,7 +314,8 @@ static void summary(const struct session *s, const char *written)
 		char how[128];
 
 		describe_wait_status(m->exit_status, how, sizeof(how));
-		info_msg("command %s", how);
+		info_msg("command %s%s", how,
+			 s->terminated ? ", ended by cprof when the recording stopped" : "");
 	}
 	if (written && *written)
 		info_msg("wrote %s", written);

@@ -69,29 +69,35 @@ int launch_command(char *const *argv, pid_t *out, char *why, size_t len)
 	return 0;
 }
 
-static bool reaped(pid_t pid)
+static bool reaped(pid_t pid, int *wstatus)
 {
-	int st;
-	pid_t r = waitpid(pid, &st, WNOHANG);
+	pid_t r = waitpid(pid, wstatus, WNOHANG);
 
 	return r == pid || (r < 0 && errno == ECHILD);
 }
 
-int launch_terminate(pid_t pid, int grace_ms)
+int launch_terminate(pid_t pid, int grace_ms, int *wstatus)
 {
 	struct timespec ts = { 0, 10 * 1000000L };
+	int st = -1;
 
-	if (reaped(pid))
-		return 0;
+	if (reaped(pid, &st))
+		goto done;
 	kill(pid, SIGTERM);
 	for (int waited = 0; waited < grace_ms; waited += 10) {
-		if (reaped(pid))
-			return 0;
+		if (reaped(pid, &st))
+			goto done;
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	waitpid(pid, &st, 0);
+	if (wstatus)
+		*wstatus = st;
 	return 1;
+done:
+	if (wstatus)
+		*wstatus = st;
+	return 0;
 }
 
 void describe_wait_status(int wstatus, char *buf, size_t len)

@@ -15,8 +15,12 @@
  * in why) if the command could not be run.
  */
 int launch_command(char *const *argv, pid_t *pid, char *why, size_t len);
-/* End a launched command that is still running: SIGTERM, then SIGKILL. */
-int launch_terminate(pid_t pid, int grace_ms);
+/*
+ * End a launched command that is still running: SIGTERM, then SIGKILL after
+ * grace_ms. Returns 1 if it had to be killed. *wstatus (may be NULL) gets
+ * its wait status, or -1 if someone else reaped it.
+ */
+int launch_terminate(pid_t pid, int grace_ms, int *wstatus);
 /* "exited with status 3" / "was killed by signal 9 (Killed)" */
 void describe_wait_status(int wstatus, char *buf, size_t len);
 

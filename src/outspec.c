@@ -41,7 +41,9 @@ int outspecs_check(struct outspecs *o, char *why, size_t len)
 		}
 		s->fmt = o->forced ? o->forced : output_for_path(s->path);
 		if (!s->fmt) {
-			const char *dot = strrchr(s->path, '.');
+			/* The extension of the file's name, not of a directory's. */
+			const char *base = strrchr(s->path, '/');
+			const char *dot = strrchr(base ? base + 1 : s->path, '.');
 
 			snprintf(why, len,
 				 "-o '%s': cannot tell the format from %s%s%s (use .svg, .json, .folded, .txt, or --format: %s)",

@@ -300,6 +300,21 @@ void session_stop(struct session *s)
 	s->end_ns = sampler_end_ns(s->sampler);
 	if (!s->end_ns)
 		s->end_ns = monotonic_ns();
+	/*
+	 * A launched command still running when sampling ends (--duration,
+	 * Ctrl-C) ends now, not after its last samples are symbolized and the
+	 * outputs written: those can take a while on a busy machine. Its
+	 * binaries stay open for the symbolizer.
+	 */
+	if (s->launched && sampler_child_status(s->sampler) == -1) {
+		int ws = -1;
+
+		if (launch_terminate(s->pid, 1000, &ws))
+			debug_msg(1, "command %d did not stop on SIGTERM; killed", s->pid);
+		s->child_reaped = true;
+		s->terminated = true;
+		s->terminated_status = ws;
+	}
 	do
 		collector_drain(s->coll, &s->ring);
 	while (!ring_drained(&s->ring));
@@ -342,6 +357,8 @@ void session_fill_meta(struct session *s)
 
 	if (ws == -1)
 		ws = sampler_child_status(s->sampler);
+	if (ws == -1 && s->terminated)
+		ws = s->terminated_status;
 	m->exit_status = ws;
 }
 
@@ -351,7 +368,7 @@ void session_release(struct session *s)
 		sampler_join(s->sampler);
 	s->sampler = NULL;
 	if (s->launched && !s->child_reaped && collector_exit_status(s->coll) == -1) {
-		if (launch_terminate(s->pid, 1000))
+		if (launch_terminate(s->pid, 1000, NULL))
 			debug_msg(1, "command %d did not stop on SIGTERM; killed", s->pid);
 	}
 	collector_free(s->coll);

@@ -113,6 +113,8 @@ struct session {
 	pid_t pid;
 	bool launched;
 	bool child_reaped;
+	bool terminated;	/* the launched command was ended by us */
+	int terminated_status;
 	uint64_t start_real_ns;
 	uint64_t end_ns;
 };
