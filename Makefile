@@ -133,7 +133,7 @@ $(B)/targets/O2/%: tests/targets/%.c tests/targets/target.h
 # made by tests/targets/extra.mk.
 -include tests/targets/extra.mk
 
-build-tests: $(B)/cprof $(UNIT_BINS) $(TARGETS_O0) $(TARGETS_O2) $(EXTRA_TARGETS)
+build-tests: $(B)/cprof $(B)/demo $(UNIT_BINS) $(TARGETS_O0) $(TARGETS_O2) $(EXTRA_TARGETS)
 
 check: $(TEST_DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory build-tests WERROR=$(WERROR)
