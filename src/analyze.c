@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "jsonw.h"
 #include "launch.h"
 #include "strtab.h"
 #include "syscalls.h"
@@ -793,77 +794,6 @@ static double round2(double v)
 	return round(v * 100.0) / 100.0;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned int c = s[0];
-	size_t n;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * Names are whatever bytes the target had (symbols, thread names); cJSON
- * copies them as they are, so invalid UTF-8 becomes U+FFFD first.
- */
-static void add_str(cJSON *o, const char *key, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char *clean, *w;
-
-	if (!s) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	for (size_t n; *u && (n = utf8_seq(u)); u += n)
-		;
-	if (!*u) {
-		cJSON_AddStringToObject(o, key, s);
-		return;
-	}
-	clean = xmalloc(strlen(s) * 3 + 1);
-	w = clean;
-	for (u = (const unsigned char *)s; *u;) {
-		size_t n = utf8_seq(u);
-
-		if (n) {
-			memcpy(w, u, n);
-			w += n;
-			u += n;
-		} else {
-			memcpy(w, "\xef\xbf\xbd", 3);
-			w += 3;
-			u++;
-		}
-	}
-	*w = '\0';
-	cJSON_AddStringToObject(o, key, clean);
-	free(clean);
-}
-
 static cJSON *json_meta(const struct profile *p, const struct report_opts *ro,
 			const struct analysis *a)
 {
@@ -873,11 +803,11 @@ static cJSON *json_meta(const struct profile *p, const struct report_opts *ro,
 	char when[64];
 
 	iso_time(m->start_unix_ns, when, sizeof(when));
-	add_str(o, "recording", ro->source);
-	add_str(o, "cprof_version", m->version);
-	add_str(o, "command", m->cmdline);
+	cjson_add_text(o, "recording", ro->source);
+	cjson_add_text(o, "cprof_version", m->version);
+	cjson_add_text(o, "command", m->cmdline);
 	cJSON_AddNumberToObject(o, "pid", m->pid);
-	add_str(o, "host", m->host);
+	cjson_add_text(o, "host", m->host);
 	cJSON_AddStringToObject(o, "start", when);
 	/* Past 2^53 a double would round it. */
 	snprintf(when, sizeof(when), "%" PRIu64, m->start_unix_ns);
@@ -992,14 +922,14 @@ static cJSON *json_spots(const struct profile *p, const struct report_opts *ro,
 		const struct hotspot *h = &a->spots[i];
 		cJSON *o = cJSON_CreateObject();
 
-		add_str(o, "function", p->funcs[h->func].name);
-		add_str(o, "file", h->file);
+		cjson_add_text(o, "function", p->funcs[h->func].name);
+		cjson_add_text(o, "file", h->file);
 		if (h->line > 0)
 			cJSON_AddNumberToObject(o, "line", h->line);
 		else
 			cJSON_AddNullToObject(o, "line");
 		if (h->mapping && h->mapping <= p->nmappings)
-			add_str(o, "module", p->mappings[h->mapping - 1].path);
+			cjson_add_text(o, "module", p->mappings[h->mapping - 1].path);
 		else
 			cJSON_AddNullToObject(o, "module");
 		cJSON_AddNumberToObject(o, "self", (double)h->self);
@@ -1022,7 +952,7 @@ static cJSON *json_threads(const struct profile *p, const struct analysis *a)
 
 		cJSON_AddNumberToObject(o, "pid", th->pid);
 		cJSON_AddNumberToObject(o, "tid", th->tid);
-		add_str(o, "name", th->name);
+		cjson_add_text(o, "name", th->name);
 		cJSON_AddNumberToObject(o, "samples", (double)t->samples);
 		cJSON_AddNumberToObject(o, "pct", round2(pct(t->samples, a->samples)));
 		cJSON_AddNumberToObject(o, "on_cpu", (double)t->on_cpu);

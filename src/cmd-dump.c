@@ -14,6 +14,7 @@
 
 #include "aspace.h"
 #include "capture.h"
+#include "jsonw.h"
 #include "cprof.h"
 #include "log.h"
 #include "mapwatch.h"
@@ -240,14 +241,14 @@ static cJSON *frame_json(const struct unwind_result *uw, int f, const struct res
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, uw->pc[f]);
 	cJSON_AddStringToObject(o, "address", addr);
-	cJSON_AddStringToObject(o, "function", sf->func);
+	cjson_add_text(o, "function", sf->func);
 	if (sf->file) {
-		cJSON_AddStringToObject(o, "file", sf->file);
+		cjson_add_text(o, "file", sf->file);
 		cJSON_AddNumberToObject(o, "line", sf->line);
 	}
 	cJSON_AddBoolToObject(o, "inlined", sf->inlined);
 	if (r->module_path)
-		cJSON_AddStringToObject(o, "module", r->module_path);
+		cjson_add_text(o, "module", r->module_path);
 	if (r->kind == RESOLVED_MODULE) {
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, r->vaddr);
 		cJSON_AddStringToObject(o, "offset", addr);
@@ -267,7 +268,7 @@ static int print_json(pid_t pid, struct thread_dump *v, size_t n, struct symboli
 
 	proc_cmdline(pid, cmdline, sizeof(cmdline));
 	cJSON_AddNumberToObject(root, "pid", pid);
-	cJSON_AddStringToObject(root, "cmdline", cmdline);
+	cjson_add_text(root, "cmdline", cmdline);
 	threads = cJSON_AddArrayToObject(root, "threads");
 	for (size_t i = 0; i < n; i++) {
 		struct thread_dump *t = &v[i];
@@ -276,7 +277,7 @@ static int print_json(pid_t pid, struct thread_dump *v, size_t n, struct symboli
 		const char *sc = t->syscall >= 0 ? syscall_name(t->syscall) : NULL;
 
 		cJSON_AddNumberToObject(th, "tid", t->tid);
-		cJSON_AddStringToObject(th, "name", t->name);
+		cjson_add_text(th, "name", t->name);
 		cJSON_AddStringToObject(th, "state", thread_state_name(t->state));
 		cJSON_AddStringToObject(th, "state_code", code);
 		if (sc)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crash.h"
+#include "jsonw.h"
 #include "profile.h"
 #include "thread_state.h"
 
@@ -187,14 +188,14 @@ static void json_frame(const struct profile *p, const struct prof_loc *loc,
 
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, loc->address);
 	cJSON_AddStringToObject(o, "address", addr);
-	cJSON_AddStringToObject(o, "function", p->funcs[l->func].name);
+	cjson_add_text(o, "function", p->funcs[l->func].name);
 	if (l->file) {
-		cJSON_AddStringToObject(o, "file", l->file);
+		cjson_add_text(o, "file", l->file);
 		cJSON_AddNumberToObject(o, "line", l->line);
 	}
 	cJSON_AddBoolToObject(o, "inlined", l->inlined);
 	if (module)
-		cJSON_AddStringToObject(o, "module", module);
+		cjson_add_text(o, "module", module);
 	cJSON_AddItemToArray(frames, o);
 }
 
@@ -207,7 +208,7 @@ int crash_write_json(FILE *f, const struct profile *p, const struct crash_report
 	int err = 0;
 
 	cJSON_AddNumberToObject(root, "pid", c->pid);
-	cJSON_AddStringToObject(root, "cmdline", p->meta.cmdline ? p->meta.cmdline : "");
+	cjson_add_text(root, "cmdline", p->meta.cmdline ? p->meta.cmdline : "");
 	cJSON_AddNumberToObject(root, "tid", c->tid);
 	cJSON_AddStringToObject(root, "signal", crash_signal_name(c->signo));
 	cJSON_AddNumberToObject(root, "signo", c->signo);
@@ -230,7 +231,7 @@ int crash_write_json(FILE *f, const struct profile *p, const struct crash_report
 		char code[2] = { t->state ? t->state : '?', 0 };
 
 		cJSON_AddNumberToObject(th, "tid", t->tid);
-		cJSON_AddStringToObject(th, "name", t->name);
+		cjson_add_text(th, "name", t->name);
 		cJSON_AddStringToObject(th, "state_code", code);
 		cJSON_AddBoolToObject(th, "faulting", t->faulting);
 		cJSON_AddBoolToObject(th, "truncated", t->truncated);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "diffcalc.h"
+#include "jsonw.h"
 #include "output.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -355,66 +356,6 @@ static double round2(double v)
 	return r == 0 ? 0.0 : r; /* no -0 */
 }
 
-/* Length of the valid UTF-8 sequence at s (NUL-terminated), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the NUL */
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* Names are the target's bytes; JSON strings must be UTF-8 (U+FFFD for the rest). */
-static void json_str(cJSON *o, const char *key, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char *clean, *w;
-
-	if (!s) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	clean = w = xmalloc(3 * strlen(s) + 1);
-	while (*u) {
-		size_t n = utf8_len(u);
-
-		if (n) {
-			memcpy(w, u, n);
-			w += n;
-			u += n;
-		} else {
-			memcpy(w, "\xef\xbf\xbd", 3);
-			w += 3;
-			u++;
-		}
-	}
-	*w = '\0';
-	cJSON_AddStringToObject(o, key, clean);
-	free(clean);
-}
-
 static cJSON *json_side(const struct diff_row *r, int side)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -430,9 +371,9 @@ static cJSON *json_row(const struct diff_row *r)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	json_str(o, "function", r->name);
-	json_str(o, "label", r->label);
-	json_str(o, "file", r->file);
+	cjson_add_text(o, "function", r->name);
+	cjson_add_text(o, "label", r->label);
+	cjson_add_text(o, "file", r->file);
 	if (r->line > 0)
 		cJSON_AddNumberToObject(o, "line", r->line);
 	else
@@ -448,7 +389,7 @@ static cJSON *json_profile(const char *name, uint64_t samples)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	json_str(o, "path", name);
+	cjson_add_text(o, "path", name);
 	cJSON_AddNumberToObject(o, "samples", (double)samples);
 	return o;
 }

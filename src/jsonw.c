@@ -1,38 +1,73 @@
 // SPDX-License-Identifier: MIT
+#include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "jsonw.h"
+#include "xalloc.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static int utf8_len(const unsigned char *s)
+int utf8_decode(const unsigned char *s, uint32_t *cp)
 {
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	unsigned char c = s[0];
 	int n;
-	uint32_t cp;
+	uint32_t v;
 
-	if (c < 0x80)
+	if (c < 0x80) {
+		*cp = c;
 		return 1;
+	}
 	if ((c & 0xe0) == 0xc0) {
 		n = 2;
-		cp = c & 0x1f;
+		v = c & 0x1f;
 	} else if ((c & 0xf0) == 0xe0) {
 		n = 3;
-		cp = c & 0x0f;
+		v = c & 0x0f;
 	} else if ((c & 0xf8) == 0xf0) {
 		n = 4;
-		cp = c & 0x07;
+		v = c & 0x07;
 	} else {
 		return 0;
 	}
 	for (int i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+			return 0; /* also stops at the terminating NUL */
+		v = (v << 6) | (s[i] & 0x3f);
 	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
 		return 0;
+	*cp = v;
 	return n;
+}
+
+static int utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+
+	return utf8_decode(s, &cp);
+}
+
+char *utf8_repair(const char *str)
+{
+	const unsigned char *u = (const unsigned char *)(str ? str : "");
+	char *clean = xmalloc(3 * strlen((const char *)u) + 1), *w = clean;
+
+	while (*u) {
+		int n = utf8_len(u);
+
+		if (n) {
+			memcpy(w, u, (size_t)n);
+			w += n;
+			u += n;
+		} else {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			u++;
+		}
+	}
+	*w = '\0';
+	return clean;
 }
 
 void json_string(FILE *f, const char *str)
@@ -71,4 +106,17 @@ void json_string(FILE *f, const char *str)
 		}
 	}
 	putc('"', f);
+}
+
+void cjson_add_text(cJSON *o, const char *key, const char *s)
+{
+	char *clean;
+
+	if (!s) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	clean = utf8_repair(s);
+	cJSON_AddStringToObject(o, key, clean);
+	free(clean);
 }

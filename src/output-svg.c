@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "flame.h"
+#include "jsonw.h"
 #include "output.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -63,41 +64,6 @@ struct svg {
 };
 
 /* ---- text ---- */
-
-/* The code point of the UTF-8 sequence at s and its length, or 0 if invalid. */
-static int utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	unsigned char c = s[0];
-	int n;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 2;
-		v = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		v = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 /*
  * Copy a symbol name (arbitrary bytes) into out as text XML accepts:

@@ -23,6 +23,7 @@
 #include "sampler.h"
 #include "session.h"
 #include "strtab.h"
+#include "jsonw.h"
 #include "topview.h"
 #include "xalloc.h"
 
@@ -926,59 +927,13 @@ enum top_action topview_key(struct topview *v, int key)
 
 /* ---- JSON ---- */
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	uint32_t cp;
-	int n;
-
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* cJSON copies bytes as they are; a symbol name need not be UTF-8. */
 static cJSON *json_str(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	struct top_buf b = { 0 };
-	cJSON *j;
+	char *clean = utf8_repair(s);
+	cJSON *j = cJSON_CreateString(clean);
 
-	buf_add(&b, "", 0);
-	while (*u) {
-		int n = utf8_len(u);
-
-		if (n) {
-			buf_add(&b, (const char *)u, (size_t)n);
-			u += n;
-		} else {
-			buf_add(&b, "\xef\xbf\xbd", 3);
-			u++;
-		}
-	}
-	j = cJSON_CreateString(b.p);
-	top_buf_release(&b);
+	free(clean);
 	return j;
 }
 
