@@ -567,6 +567,23 @@ static void human_bytes(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
+void usage_summary_line(const struct usage_summary *u, char *buf, size_t len)
+{
+	char now[32], peak[32];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (u->have_cpu)
+		n = snprintf(buf, len, "CPU %.1f%% (%.1f%% user, %.1f%% system)", u->cpu_pct,
+			     u->user_pct, u->system_pct);
+	if (u->have_rss && n >= 0 && (size_t)n < len) {
+		human_bytes((double)u->rss_end, now, sizeof(now));
+		human_bytes((double)u->rss_peak, peak, sizeof(peak));
+		snprintf(buf + n, len - (size_t)n, "%sRSS %s at the end, peak %s", n ? ", " : "",
+			 now, peak);
+	}
+}
+
 /* Where a hotspot is: "file.c:12", "file.c", "[libfoo.so]" or "". */
 static void spot_location(const struct profile *p, const struct hotspot *h, char *buf, size_t len)
 {

@@ -106,6 +106,8 @@ struct usage_summary {
 };
 
 void analyze_usage(const struct profile *p, const struct analyze_opts *o, struct usage_summary *u);
+/* "CPU 98.5% (97.0% user, 1.5% system), RSS 1.2 MiB at the end, peak 1.3 MiB", or "". */
+void usage_summary_line(const struct usage_summary *u, char *buf, size_t len);
 
 /* ---- report writers ---- */
 

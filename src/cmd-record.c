@@ -17,6 +17,7 @@
 #include "launch.h"
 #include "log.h"
 #include "options.h"
+#include "analyze.h"
 #include "crash.h"
 #include "outspec.h"
 #include "periodic.h"
@@ -310,6 +311,14 @@ static void summary(const struct session *s, const char *written)
 	info_msg("pause per sample p50 %s, p99 %s, max %s (seize to resume); estimated target "
 		 "overhead %.2f%% (time stopped / CPU time)",
 		 p50, p99, mx, m->overhead_pct);
+	struct analyze_opts ao = { 0 };
+	struct usage_summary use;
+	char line[256];
+
+	analyze_usage(p, &ao, &use);
+	usage_summary_line(&use, line, sizeof(line));
+	if (line[0])
+		info_msg("target %s", line);
 	if (m->exit_status != -1) {
 		char how[128];
 
