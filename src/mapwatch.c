@@ -24,32 +24,80 @@ static int open_maps(pid_t pid)
 
 int mapwatch_init(struct mapwatch *w, pid_t pid)
 {
+	char path[64];
+
 	memset(w, 0, sizeof(*w));
 	w->pid = pid;
+	w->stat_fd = -1;
 	w->fd = open_maps(pid);
 	if (w->fd < 0)
 		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	w->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
 	return 0;
+}
+
+/* Page faults taken by the whole process so far, or false if unknown. */
+static bool read_faults(const struct mapwatch *w, uint64_t *faults)
+{
+	char buf[1024];
+	unsigned long long minflt, majflt;
+	ssize_t n;
+	const char *p;
+
+	if (w->stat_fd < 0)
+		return false;
+	n = pread(w->stat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields follow the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
+		return false;
+	*faults = minflt + majflt;
+	return true;
 }
 
 void mapwatch_release(struct mapwatch *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
+	if (w->stat_fd >= 0)
+		close(w->stat_fd);
 	free(w->raw);
 	free(w->prev);
 	free(w->known);
 	maps_release(&w->cur);
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
+	w->stat_fd = -1;
 }
 
 bool mapwatch_due(const struct mapwatch *w, uint64_t now_ns)
 {
-	/* A read that cost C may be repeated after 100*C (1% of wall time). */
-	uint64_t gap = w->read_cost_ns * 100;
+	uint64_t since = now_ns - w->last_read_ns;
+	uint64_t faults;
+	char c;
 
-	return now_ns - w->last_read_ns >= gap;
+	/* A read that cost C may be repeated after 100*C (1% of wall time). */
+	if (since >= w->read_cost_ns * 100)
+		return true;
+	/*
+	 * After an exec our descriptor reads the old, dead mm: nothing. A
+	 * thread stopped right after the exec is already in the new image.
+	 */
+	if (w->fd >= 0 && pread(w->fd, &c, 1, 0) == 0)
+		return true;
+	/*
+	 * Code mapped since the last read (dlopen, even at the address of a
+	 * library just dlclose'd) cannot run before its pages are faulted in.
+	 * Without new faults, the last read still describes every pc sampled;
+	 * with them, samples may be in new code, and the maps are read again
+	 * after 10*C, so that a process that keeps faulting costs at most ~10%.
+	 */
+	return since >= w->read_cost_ns * 10 && read_faults(w, &faults) && faults != w->faults;
 }
 
 static bool known(const struct mapwatch *w, const struct mapping *m)
@@ -96,6 +144,17 @@ static int open_mapped_file(pid_t pid, const struct mapping *m)
 	return -1;
 }
 
+/* A new process image: reopen the maps (ours show the old, dead mm). */
+static void forget_image(struct mapwatch *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = open_maps(w->pid);
+	w->nknown = 0;
+	w->vdso_sent = false;
+	w->prev_len = 0;
+}
+
 static void copy_vdso(pid_t pid, const struct mapping *m, struct maps_update *u)
 {
 	size_t len = (size_t)(m->end - m->start);
@@ -123,25 +182,33 @@ int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out)
 	struct maps_update *u;
 
 	*out = NULL;
-	if (exec) {
-		/* Our descriptor still points at the old, dead mm. */
-		if (w->fd >= 0)
-			close(w->fd);
-		w->fd = open_maps(w->pid);
-		w->nknown = 0;
-		w->vdso_sent = false;
-		w->prev_len = 0;
-	}
+	if (exec)
+		forget_image(w);
 	if (w->fd < 0)
 		return -ESRCH;
+	/* Before the read: a fault during it shows up as a change next time. */
+	if (!read_faults(w, &w->faults))
+		w->faults = 0;
 	len = maps_read_raw(w->fd, &w->raw, &w->raw_cap);
+	if (len == 0 && !exec) {
+		/*
+		 * Exited, or exec'd since our descriptor was opened: it reads
+		 * the old, dead mm. Samples taken after the exec need the new
+		 * maps now, before they are unwound, not at the next check.
+		 */
+		exec = true;
+		forget_image(w);
+		if (w->fd < 0)
+			return -ESRCH;
+		len = maps_read_raw(w->fd, &w->raw, &w->raw_cap);
+	}
 	w->last_read_ns = monotonic_ns();
 	w->read_cost_ns = w->last_read_ns - t0;
 	w->reads++;
 	if (len < 0)
 		return (int)len;
 	if (len == 0)
-		return -ESRCH; /* exited, or exec'd behind our back */
+		return -ESRCH; /* exited */
 	if (!exec && (size_t)len == w->prev_len && !memcmp(w->raw, w->prev, (size_t)len))
 		return 0;
 	w->changes++;

@@ -26,6 +26,8 @@ struct file_key {
 struct mapwatch {
 	pid_t pid;
 	int fd;
+	int stat_fd;	 /* /proc/PID/stat, for the page fault counts */
+	uint64_t faults; /* minor + major faults just before the last read */
 	char *raw, *prev;
 	size_t raw_cap, prev_cap, prev_len;
 	struct file_key *known;
@@ -44,7 +46,11 @@ void mapwatch_release(struct mapwatch *w);
  * was known and send everything. *out is NULL when nothing changed.
  */
 int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out);
-/* Whether a re-read is due, keeping reads under ~1% of wall time. */
+/*
+ * Whether a re-read is due: soon after the process took page faults (new
+ * code cannot run without faulting its pages in), else now and then,
+ * keeping reads under ~1% of wall time.
+ */
 bool mapwatch_due(const struct mapwatch *w, uint64_t now_ns);
 
 #endif

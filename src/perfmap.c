@@ -177,13 +177,16 @@ static const struct pm_entry *find(const struct perfmap *pm, uint64_t pc)
 const char *perfmap_lookup(struct perfmap *pm, uint64_t pc)
 {
 	const struct pm_entry *e;
+	struct stat st;
 
 	if (!pm)
 		return NULL;
-	e = find(pm, pc);
-	if (!e) {
+	/*
+	 * Read what was appended since, whether or not pc has a name: a JIT may
+	 * put new code where old code was, and the newest line names it.
+	 */
+	if (!stat(pm->path, &st) && st.st_size > pm->parsed)
 		refresh(pm);
-		e = find(pm, pc);
-	}
+	e = find(pm, pc);
 	return e ? e->name : NULL;
 }

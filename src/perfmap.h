@@ -21,7 +21,7 @@ struct perfmap *perfmap_open(pid_t pid);
 /* Parse a map from a file path (tests), owner check by `uid` (-1: none). */
 struct perfmap *perfmap_open_path(const char *path, long uid);
 void perfmap_free(struct perfmap *pm);
-/* Symbol covering pc, re-reading the file if it grew; NULL if none. */
+/* Symbol covering pc, after reading what was appended to the file; NULL if none. */
 const char *perfmap_lookup(struct perfmap *pm, uint64_t pc);
 
 #endif

@@ -23,7 +23,8 @@
 struct fsym {
 	uint64_t lo, hi;
 	const char *name;
-	int rank; /* higher wins among symbols at one address */
+	int rank;    /* higher wins among symbols at one address */
+	bool notype; /* an untyped label in code (assembly), not a function */
 };
 
 struct cu_range {
@@ -42,6 +43,7 @@ struct sdie {
 	const char *decl_file;
 	int decl_line;
 	bool named;
+	bool bare; /* named by DW_AT_name alone, no linkage name */
 };
 
 struct srange {
@@ -54,6 +56,8 @@ struct cuinfo {
 	Dwarf_Off off;
 	bool built, ok;
 	Dwarf_Die cudie;
+	const char *comp_dir;		  /* DW_AT_comp_dir, or NULL */
+	const char *last_raw, *last_file; /* cu_file's last answer */
 	Dwarf_Files *files;
 	size_t nfiles;
 	struct sdie *dies;
@@ -173,11 +177,20 @@ static int try_open(const char *path)
 	return fd;
 }
 
+/*
+ * Whether the process sees the files we see: the same root directory, and
+ * the same mounts on it. A container may keep our root and mount its own
+ * /usr/lib/debug (unshare -m), which only its mount namespace shows.
+ */
 static bool root_is_ours(pid_t pid)
 {
 	char path[64];
 	struct stat a, b;
 
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	if (!stat(path, &a) && !stat("/proc/self/ns/mnt", &b) &&
+	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
 	if (stat(path, &a) || stat("/", &b))
 		return true;
@@ -293,6 +306,15 @@ static int cmp_fsym(const void *a, const void *b)
 	return (y->rank > x->rank) - (y->rank < x->rank); /* best first */
 }
 
+/* Whether section shndx of elf holds code. */
+static bool in_code(Elf *elf, GElf_Word shndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf && shndx < SHN_LORESERVE ? elf_getscn(elf, shndx) : NULL;
+
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
 static void build_symtab(struct symbolizer *s, struct symmod *m)
 {
 	size_t cap = 0;
@@ -306,13 +328,21 @@ static void build_symtab(struct symbolizer *s, struct symmod *m)
 		GElf_Sym sym;
 		GElf_Addr addr;
 		GElf_Word shndx;
-		const char *name = dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, NULL, NULL);
+		Elf *elf = NULL;
+		const char *name =
+			dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, &elf, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 		int bind = GELF_ST_BIND(sym.st_info);
 
 		if (!name || !*name || shndx == SHN_UNDEF || !addr)
 			continue;
-		if (type != STT_FUNC && type != STT_GNU_IFUNC)
+		/*
+		 * Functions; and untyped labels in code, such as the entry point
+		 * of ld.so (_start, written in assembly), but only where no
+		 * function is (see symtab_find).
+		 */
+		if (type != STT_FUNC && type != STT_GNU_IFUNC &&
+		    (type != STT_NOTYPE || !in_code(elf, shndx)))
 			continue;
 		struct fsym *f = VEC_PUSH(m->funcs, m->nfuncs, cap);
 
@@ -320,10 +350,14 @@ static void build_symtab(struct symbolizer *s, struct symmod *m)
 		f->hi = addr + sym.st_size;
 		f->name = strtab_intern(s->strings,
 					demangle(name, s->demangle_buf, sizeof(s->demangle_buf)));
-		f->rank = (sym.st_size ? 4 : 0) +
-			  (bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0);
+		f->notype = type == STT_NOTYPE;
+		f->rank = (sym.st_size ? 4 : 0) + (bind == STB_GLOBAL ? 2 : 0) +
+			  (bind == STB_WEAK ? 1 : 0);
+		if (f->notype)
+			f->rank = -1;
 	}
-	qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), cmp_fsym);
+	if (m->nfuncs) /* m->funcs is NULL without symbols */
+		qsort(m->funcs, m->nfuncs, sizeof(*m->funcs), cmp_fsym);
 	/* Keep the best symbol per address. */
 	size_t w = 0;
 
@@ -350,6 +384,13 @@ static const struct fsym *symtab_find(const struct symmod *m, uint64_t addr)
 		return NULL;
 	const struct fsym *f = &m->funcs[lo - 1];
 
+	/* A label inside a function does not name it: the function does. */
+	for (size_t i = lo - 1, k = 0; f->notype && i > 0 && k < 16; i--, k++) {
+		const struct fsym *g = &m->funcs[i - 1];
+
+		if (!g->notype && addr >= g->lo && addr < g->hi)
+			return g;
+	}
 	if (f->hi > f->lo)
 		return addr < f->hi ? f : NULL;
 	/* A sizeless symbol covers up to the next one, within reason. */
@@ -415,8 +456,10 @@ static void build_cu_map(struct symmod *m)
 		}
 		off = next;
 	}
-	qsort(m->cus, m->ncus, sizeof(*m->cus), cmp_cu);
-	qsort(m->cuinfos, m->ncuinfos, sizeof(*m->cuinfos), cmp_off);
+	if (m->ncus) /* the arrays are NULL without DWARF */
+		qsort(m->cus, m->ncus, sizeof(*m->cus), cmp_cu);
+	if (m->ncuinfos)
+		qsort(m->cuinfos, m->ncuinfos, sizeof(*m->cuinfos), cmp_off);
 	debug_msg(2, "%s: %zu compile units, %zu ranges", m->modname, m->ncuinfos, m->ncus);
 }
 
@@ -526,6 +569,9 @@ static void build_cuinfo(struct symmod *m, struct cuinfo *ci)
 		return;
 	if (dwarf_getsrcfiles(&ci->cudie, &ci->files, &ci->nfiles))
 		ci->files = NULL;
+	Dwarf_Attribute attr;
+
+	ci->comp_dir = dwarf_formstring(dwarf_attr(&ci->cudie, DW_AT_comp_dir, &attr));
 	walk_scopes(ci, &ci->cudie, -1, -1, 0);
 	/* qsort's arrays must not be NULL, even when empty. */
 	if (ci->nsubs)
@@ -581,34 +627,78 @@ static int sub_find(const struct cuinfo *ci, uint64_t addr)
 	return -1;
 }
 
-static const char *die_name(struct symbolizer *s, Dwarf_Die *die)
+static const char *die_name(struct symbolizer *s, Dwarf_Die *die, bool *bare)
 {
 	Dwarf_Attribute attr;
 	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
 
 	if (!name)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	*bare = !name;
 	if (name)
 		return demangle(name, s->demangle_buf, sizeof(s->demangle_buf));
 	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
 	return name;
 }
 
-static void resolve_die(struct symmod *m, struct sdie *d)
+/*
+ * GCC gives C++ functions with internal linkage (in an anonymous namespace)
+ * no linkage name: DWARF calls Acc<int>::run just "run". The symbol table
+ * has the full name; use it when it is the same function, without the
+ * clone suffix (" [clone .constprop.0]"), as DWARF names clones after
+ * their function.
+ */
+static const char *qualified_name(struct symbolizer *s, const char *dw, const char *sym)
+{
+	char buf[1024];
+	const char *clone = strstr(sym, " [clone ");
+	size_t n = clone ? (size_t)(clone - sym) : strlen(sym);
+	size_t dl = strlen(dw);
+
+	if (!dl || n >= sizeof(buf))
+		return dw;
+	memcpy(buf, sym, n);
+	buf[n] = '\0';
+	for (const char *p = strstr(buf, dw); p; p = strstr(p + 1, dw))
+		if (p - buf >= 2 && p[-1] == ':' && p[-2] == ':' && (p[dl] == '(' || p[dl] == '\0'))
+			return strtab_intern(s->strings, buf);
+	return dw;
+}
+
+/*
+ * A source file name of a CU, interned. GCC names files relative to the
+ * compilation directory, clang with absolute paths: make relative names
+ * absolute, as addr2line does, so both builds of a source read the same.
+ */
+static const char *cu_file(struct symmod *m, struct cuinfo *ci, const char *raw)
+{
+	char buf[4096];
+	const char *f = raw;
+
+	if (!raw)
+		return NULL;
+	if (raw == ci->last_raw)
+		return ci->last_file;
+	if (raw[0] != '/' && ci->comp_dir && ci->comp_dir[0] &&
+	    (size_t)snprintf(buf, sizeof(buf), "%s/%s", ci->comp_dir, raw) < sizeof(buf))
+		f = buf;
+	ci->last_raw = raw;
+	ci->last_file = strtab_intern(m->sym->strings, f);
+	return ci->last_file;
+}
+
+static void resolve_die(struct symmod *m, struct cuinfo *ci, struct sdie *d)
 {
 	Dwarf_Die die;
 
 	d->named = true;
 	if (!dwarf_offdie(m->dw, d->off, &die))
 		return;
-	const char *name = die_name(m->sym, &die);
+	const char *name = die_name(m->sym, &die, &d->bare);
 
 	if (name)
 		d->name = strtab_intern(m->sym->strings, name);
-	const char *df = dwarf_decl_file(&die);
-
-	if (df)
-		d->decl_file = strtab_intern(m->sym->strings, df);
+	d->decl_file = cu_file(m, ci, dwarf_decl_file(&die));
 	dwarf_decl_line(&die, &d->decl_line);
 }
 
@@ -623,13 +713,14 @@ static const char *call_file(struct symmod *m, struct cuinfo *ci, Dwarf_Die *die
 	if (!ci->files || dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &file) != 0 ||
 	    file >= ci->nfiles)
 		return NULL;
-	const char *f = dwarf_filesrc(ci->files, file, NULL, NULL);
-
-	return f ? strtab_intern(m->sym->strings, f) : NULL;
+	return cu_file(m, ci, dwarf_filesrc(ci->files, file, NULL, NULL));
 }
 
-/* Fill frames from DWARF. Returns false when DWARF does not cover addr. */
-static bool lookup_dwarf(struct symmod *m, uint64_t modaddr, struct symresult *out)
+/*
+ * Fill frames from DWARF. Returns false when DWARF does not cover addr.
+ * *bare: the outermost frame has no linkage name.
+ */
+static bool lookup_dwarf(struct symmod *m, uint64_t modaddr, struct symresult *out, bool *bare)
 {
 	uint64_t addr = modaddr - m->dwbias;
 	const struct cu_range *cr;
@@ -650,10 +741,7 @@ static bool lookup_dwarf(struct symmod *m, uint64_t modaddr, struct symresult *o
 	Dwarf_Line *dl = dwarf_getsrc_die(&ci->cudie, addr);
 
 	if (dl) {
-		const char *f = dwarf_linesrc(dl, NULL, NULL);
-
-		if (f)
-			file = strtab_intern(m->sym->strings, f);
+		file = cu_file(m, ci, dwarf_linesrc(dl, NULL, NULL));
 		dwarf_lineno(dl, &line);
 	}
 
@@ -685,7 +773,7 @@ static bool lookup_dwarf(struct symmod *m, uint64_t modaddr, struct symresult *o
 		struct symframe *f = &out->frames[out->n++];
 
 		if (!sd->named)
-			resolve_die(m, sd);
+			resolve_die(m, ci, sd);
 		f->func = sd->name;
 		f->file = file;
 		f->line = line;
@@ -701,8 +789,10 @@ static bool lookup_dwarf(struct symmod *m, uint64_t modaddr, struct symresult *o
 			else
 				file = NULL, line = 0;
 		}
-		if (d == sub)
+		if (d == sub) {
+			*bare = sd->bare;
 			break;
+		}
 	}
 	return out->n > 0;
 }
@@ -714,15 +804,20 @@ void symbolizer_lookup(struct symbolizer *s, struct elfimg *img, uint64_t vaddr,
 	uint64_t modaddr = vaddr + m->elfbias;
 	const struct fsym *f;
 	char buf[256];
+	bool bare = false;
 
 	memset(out, 0, sizeof(*out));
 	out->n = 1;
 	if (!m->symtab_built)
 		build_symtab(s, m);
 	f = symtab_find(m, modaddr);
-	if (!m->failed && lookup_dwarf(m, modaddr, out)) {
+	if (!m->failed && lookup_dwarf(m, modaddr, out, &bare)) {
+		struct symframe *outer = &out->frames[out->n - 1];
+
 		out->has_symbol = true;
 		out->has_debuginfo = true;
+		if (bare && f && outer->func)
+			outer->func = qualified_name(s, outer->func, f->name);
 		/* DWARF without a name (rare): fall back on the symbol. */
 		for (int i = 0; i < out->n; i++)
 			if (!out->frames[i].func)

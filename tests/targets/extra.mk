@@ -30,3 +30,59 @@ $(B)/targets/O2/t-threads-lld: tests/targets/t-threads.c tests/targets/target.h
 
 EXTRA_TARGETS += $(B)/targets/O2/t-threads-lld
 endif
+
+# ---- symbolization targets (tests/func/sym-*.sh) ----------------------------
+
+# t-sym-lines rebuilt three more ways: by clang, which emits no
+# .debug_aranges (unwind.md P21); with zlib-compressed DWARF (P25); and
+# without DWARF, leaving only the symbol table.
+SYM_LINES_DEPS := tests/targets/t-sym-lines.c tests/targets/target.h
+
+ifneq ($(shell command -v clang 2>/dev/null),)
+$(B)/targets/O2/t-sym-lines-clang: $(SYM_LINES_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)clang $(TARGET_CFLAGS) -O2 -fomit-frame-pointer -o $@ $< $(TARGET_LIBS)
+
+EXTRA_TARGETS += $(B)/targets/O2/t-sym-lines-clang
+endif
+
+$(B)/targets/O2/t-sym-lines-zlib: $(SYM_LINES_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -gz=zlib -O2 -fomit-frame-pointer -o $@ $< $(TARGET_LIBS)
+
+$(B)/targets/O2/t-sym-lines-nodebug: $(SYM_LINES_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -g0 -O2 -fomit-frame-pointer -o $@ $< $(TARGET_LIBS)
+
+EXTRA_TARGETS += $(B)/targets/O2/t-sym-lines-zlib $(B)/targets/O2/t-sym-lines-nodebug
+
+# The two libraries t-sym-dlswap loads one after the other (P4): one
+# source, function names of equal length, so identical layouts.
+$(B)/targets/O2/libsym-a.so: tests/targets/sym/dlhot.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -g -O2 -fPIC -shared -DHOT=a_hot -DLEAF=a_leaf -o $@ $<
+
+$(B)/targets/O2/libsym-b.so: tests/targets/sym/dlhot.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -g -O2 -fPIC -shared -DHOT=b_hot -DLEAF=b_leaf -o $@ $<
+
+EXTRA_TARGETS += $(B)/targets/O2/libsym-a.so $(B)/targets/O2/libsym-b.so
+
+# t-sym-clones: GCC's .constprop and .cold clones of C++ functions (P27), at
+# -O2 with DWARF and without.
+$(B)/targets/O2/t-sym-clones: tests/targets/t-sym-clones.cc tests/targets/target.h
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(TARGET_CXXFLAGS) -O2 -fomit-frame-pointer -o $@ $<
+
+$(B)/targets/O2/t-sym-clones-nodebug: tests/targets/t-sym-clones.cc tests/targets/target.h
+	$(call msg,CXX,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(TARGET_CXXFLAGS) -g0 -O2 -fomit-frame-pointer -o $@ $<
+
+EXTRA_TARGETS += $(B)/targets/O2/t-sym-clones $(B)/targets/O2/t-sym-clones-nodebug
