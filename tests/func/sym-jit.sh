@@ -113,7 +113,10 @@ process.stdout.write(`ready ${process.pid}\n`);
 for (;;)
 	acc += hotJsLoop(1e6);
 JS
+# V8 leaves an isolate-*.log in its working directory.
+cd "$T"
 start_target "$(command -v node)" x --perf-basic-prof "$T/hot.js"
+cd - >/dev/null
 MAPS="$MAPS /tmp/perf-$TARGET_PID.map"
 rec_start "$T/node.folded" -p "$TARGET_PID"
 rec_wait 'hotJsLoop[^;]*_\[j\] [0-9]+$' 10
