@@ -180,3 +180,57 @@ clean:
 .PHONY: all check build-tests demo install lint clean
 
 -include $(OBJS:.o=.d)
+
+# ---- fuzzing (tests/fuzz) ---------------------------------------------------
+#
+#   make fuzz [FUZZ_TIME=60] [FUZZ=recfile folded elf]
+#
+# builds each libFuzzer harness tests/fuzz/fuzz-NAME.c with clang
+# (-fsanitize=fuzzer,address,undefined, the library rebuilt the same way in
+# $(B)/fuzz-clang) and runs it FUZZ_TIME seconds on a copy of its corpus,
+# tests/fuzz/corpus/NAME; see tests/fuzz/run.sh. `make build-tests` builds
+# the same harnesses with the normal compiler and flags and a main() that
+# replays files ($(B)/fuzz/replay-NAME), which `make check` runs on the
+# corpus (tests/func/input-fuzz.sh).
+
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/fuzz/replay-%)
+FUZZ_HDRS := tests/fuzz/fuzz.h tests/fuzz/render.h
+
+$(B)/fuzz/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(FUZZ_HDRS) $(B)/libcprof.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -Itests/fuzz $(LDFLAGS_ALL) -o $@ \
+		tests/fuzz/replay.c $< $(B)/libcprof.a $(LIBS_ALL)
+
+build-tests: $(FUZZ_REPLAY)
+
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ ?= $(FUZZ_NAMES)
+FUZZ_B := $(B)/fuzz-clang
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -I$(B) -Isrc \
+	-Itests/fuzz $(PKG_CFLAGS)
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_B)/obj/%.o)
+
+$(FUZZ_B)/obj/%.o: src/%.c $(B)/syscallnames.inc | $(DEPS_STAMP)
+	$(call msg,FUZZCC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(FUZZ_B)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_HDRS) $(FUZZ_OBJS)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(FUZZ_OBJS) $(PKG_LIBS) -lstdc++ -lpthread -lm
+
+# Kept between runs: they are made by a pattern rule, so make would delete them.
+.SECONDARY: $(FUZZ_OBJS)
+
+fuzz-build: $(FUZZ:%=$(FUZZ_B)/fuzz-%)
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_TIME) $(FUZZ)
+
+.PHONY: fuzz fuzz-build
+
+-include $(FUZZ_OBJS:.o=.d)

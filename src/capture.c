@@ -85,6 +85,11 @@ void tracer_set_stop_timeout(struct tracer *t, int timeout_ms)
 	t->stop_timeout_ms = timeout_ms;
 }
 
+int tracer_stop_timeout(const struct tracer *t)
+{
+	return t->stop_timeout_ms;
+}
+
 void tracer_set_child(struct tracer *t, pid_t child)
 {
 	t->child = child;
@@ -590,28 +595,22 @@ void tracer_finish_crash(struct tracer *t)
 }
 
 /*
- * Attached mode teardown: interrupt every thread and detach each as its
- * stop arrives, handing back any signal it was about to receive.
+ * Attached mode teardown: detach the threads that are stopped now, handing
+ * back any signal they were about to receive. The others are left to the
+ * kernel, which detaches every tracee of a thread when that thread exits
+ * (the tracer is the sampling thread, which ends right after this), without
+ * stopping them: interrupting a thread to detach it would make a blocking
+ * epoll_wait, semop, sigwaitinfo or recv with a timeout fail with EINTR
+ * (signal(7)), a harm the attached recording otherwise never does.
+ * Threads in a group-stop stay stopped, as they would without cprof; one
+ * that stops between here and the thread's exit is resumed by the kernel
+ * with its signal.
  */
-static void release_attached(struct tracer *t, uint64_t deadline)
+static void release_attached(struct tracer *t)
 {
 	tracer_finish_crash(t);
 	t->releasing = true;
-	for (size_t i = 0; i < t->nattached; i++)
-		if (ptrace(PTRACE_INTERRUPT, t->attached[i], 0, 0) == 0)
-			add_pending(t, t->attached[i]);
-	while (t->nattached && monotonic_ns() < deadline) {
-		tracer_wait_event(t, 5);
-		/* Drop threads that exited without telling us. */
-		for (size_t i = 0; i < t->nattached;) {
-			if (kill(t->attached[i], 0) && errno == ESRCH) {
-				remove_pending(t, t->attached[i]);
-				set_attached(t, t->attached[i], false);
-			} else {
-				i++;
-			}
-		}
-	}
+	tracer_poll(t);
 }
 
 static void watchdog_handler(int sig)
@@ -693,7 +692,7 @@ void tracer_free(struct tracer *t, int timeout_ms)
 	if (!t)
 		return;
 	if (t->attach_mode)
-		release_attached(t, deadline);
+		release_attached(t);
 	while (t->npending && monotonic_ns() < deadline)
 		tracer_wait_event(t, 5);
 	if (t->wd_running) {

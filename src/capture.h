@@ -73,6 +73,7 @@ void tracer_poll(struct tracer *t);
 void tracer_wait_event(struct tracer *t, int timeout_ms);
 
 void tracer_set_stop_timeout(struct tracer *t, int timeout_ms);
+int tracer_stop_timeout(const struct tracer *t);
 /* Launch mode: the target is our child; its exit is reaped here. */
 void tracer_set_child(struct tracer *t, pid_t child);
 bool tracer_child_exited(const struct tracer *t, int *wstatus);
@@ -93,8 +94,10 @@ unsigned long tracer_watchdog_fired(const struct tracer *t);
  * cprof: ordinary ones are handed straight back; a fatal one (SIGSEGV,
  * SIGBUS, SIGABRT, SIGFPE, SIGILL with no handler) holds its thread in the
  * signal-delivery-stop until tracer_finish_crash(), so that every thread
- * can be captured first. Samples resume threads instead of detaching, and
- * tracer_free() detaches them all.
+ * can be captured first. Samples resume threads instead of detaching.
+ * tracer_free() detaches the threads that are stopped and leaves the
+ * running ones to the kernel, which detaches them without a stop when the
+ * tracer thread exits: call it just before that thread ends.
  */
 int tracer_attach_process(struct tracer *t, pid_t pid);
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,6 +266,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		error_msg("%s", why);
 		return EXIT_USAGE;
 	}
+	/* A crash may come days later: a report it cannot write is lost. */
+	if (o->crash_path && output_path_check("--on-crash", o->crash_path, why, sizeof(why))) {
+		error_msg("%s", why);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -287,6 +294,16 @@ static void fmt_ns(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
 	else
 		snprintf(buf, len, "%.0f us", (double)ns / 1e3);
+}
+
+/* For the -v timing of the end of a recording. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void summary(const struct session *s, const char *written)
@@ -414,6 +431,19 @@ int cmd_record(int argc, char **argv)
 		periodic_poll(pd);
 		progress(&s, tty, &last);
 	}
+	/*
+	 * Sampling is over. This thread, the consumer, ran at nice 10 so as
+	 * not to take the target's CPU (session_start); what is left, draining
+	 * and writing the outputs, is what the user waits for, and at nice 10
+	 * on a busy machine it took seconds of waiting for milliseconds of
+	 * work. Back to the normal priority, where permitted (root, or
+	 * RLIMIT_NICE): otherwise nothing changes.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 0))
+		debug_msg(2, "cannot restore the consumer's priority: %s", strerror(errno));
+	/* -v: how long the end takes, from here to every output written. */
+	uint64_t t_stop = monotonic_ns(), c_stop = thread_cpu_ns();
+
 	session_stop(&s);
 	if (tty)
 		fputs("\r\033[K", stderr);
@@ -444,6 +474,7 @@ int cmd_record(int argc, char **argv)
 
 	struct render_opts ro = { 0 };
 	char written[4096] = "";
+	uint64_t t_render = monotonic_ns(), c_render = thread_cpu_ns();
 
 	render_opts_from_meta(&ro, p);
 	int failures = periodic_finish(pd, written, sizeof(written));
@@ -454,6 +485,17 @@ int cmd_record(int argc, char **argv)
 
 	if (crash && write_crash_report(o.crash_path, p, crash))
 		failures++;
+	if (log_verbosity >= 1) {
+		char drained[32], wrote[32], dcpu[32], wcpu[32];
+		uint64_t t_end = monotonic_ns(), c_end = thread_cpu_ns();
+
+		fmt_ns(t_render - t_stop, drained, sizeof(drained));
+		fmt_ns(t_end - t_render, wrote, sizeof(wrote));
+		fmt_ns(c_render - c_stop, dcpu, sizeof(dcpu));
+		fmt_ns(c_end - c_render, wcpu, sizeof(wcpu));
+		debug_msg(1, "finish: sampler stopped and drained in %s, outputs written in %s "
+			  "(this thread's CPU time: %s and %s)", drained, wrote, dcpu, wcpu);
+	}
 
 	if (!o.quiet)
 		summary(&s, written);

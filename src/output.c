@@ -87,7 +87,14 @@ int write_file_atomic(const char *path, int (*write)(FILE *f, void *arg), void *
 		close(fd);
 		goto fail;
 	}
+	errno = 0;
 	err = write(f, arg);
+	/*
+	 * Writers report a stream error as -EIO; the write(2) that failed
+	 * left the reason (ENOSPC, EDQUOT) in errno, which says more.
+	 */
+	if (err == -EIO && ferror(f) && errno && errno != EIO)
+		err = -errno;
 	if (fflush(f) && !err)
 		err = -errno;
 	if (ferror(f) && !err)
@@ -202,7 +209,8 @@ void process_label(const struct profile *p, pid_t pid, char *buf, size_t len)
 size_t stack_visit_root_first(const struct profile *p, uint32_t stack, frame_visit_fn fn, void *arg)
 {
 	const struct prof_stack *s = &p->stacks[stack];
-	const uint32_t *locs = &p->stack_locs[s->first];
+	/* An empty stack may have no table behind it at all (NULL). */
+	const uint32_t *locs = s->n ? &p->stack_locs[s->first] : NULL;
 	size_t n = 0;
 
 	for (uint32_t i = s->n; i-- > 0;) {

@@ -28,12 +28,49 @@ int outspecs_force(struct outspecs *o, const char *name, char *why, size_t len)
 	return 0;
 }
 
+int output_path_check(const char *opt, const char *path, char *why, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char *dir;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s '%s': is a directory", opt, path);
+		return -EINVAL;
+	}
+	dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	if (!*dir) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	int serr = stat(dir, &st) ? errno : 0;
+
+	if (serr && serr != ENOENT && serr != ENOTDIR) {
+		/* EACCES: a directory on the way may not be searched. */
+		snprintf(why, len, "%s '%s': cannot reach directory '%s': %s", opt, path, dir,
+			 strerror(serr));
+		free(dir);
+		return -EINVAL;
+	}
+	if (serr || !S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "%s '%s': directory '%s' does not exist", opt, path, dir);
+		free(dir);
+		return -EINVAL;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		snprintf(why, len, "%s '%s': cannot write in directory '%s': %s", opt, path, dir,
+			 strerror(errno));
+		free(dir);
+		return -EINVAL;
+	}
+	free(dir);
+	return 0;
+}
+
 int outspecs_check(struct outspecs *o, char *why, size_t len)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		struct outspec *s = &o->v[i];
-		struct stat st;
-		char *dir;
 
 		if (!*s->path) {
 			snprintf(why, len, "-o: empty file name");
@@ -51,29 +88,10 @@ int outspecs_check(struct outspecs *o, char *why, size_t len)
 				 dot ? dot : "", dot ? "'" : "", output_names());
 			return -EINVAL;
 		}
-		if (stat(s->path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(why, len, "-o '%s': is a directory", s->path);
-			return -EINVAL;
-		}
-		const char *slash = strrchr(s->path, '/');
+		int err = output_path_check("-o", s->path, why, len);
 
-		dir = slash ? xstrndup(s->path, (size_t)(slash - s->path)) : xstrdup(".");
-		if (!*dir) {
-			free(dir);
-			dir = xstrdup("/");
-		}
-		if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-			snprintf(why, len, "-o '%s': directory '%s' does not exist", s->path, dir);
-			free(dir);
-			return -EINVAL;
-		}
-		if (access(dir, W_OK | X_OK)) {
-			snprintf(why, len, "-o '%s': cannot write in directory '%s': %s", s->path, dir,
-				 strerror(errno));
-			free(dir);
-			return -EINVAL;
-		}
-		free(dir);
+		if (err)
+			return err;
 	}
 	return 0;
 }

@@ -26,6 +26,11 @@ struct outspecs {
 void outspecs_add(struct outspecs *o, const char *path);
 /* --format NAME; returns -EINVAL (and a message in why) for unknown names. */
 int outspecs_force(struct outspecs *o, const char *name, char *why, size_t len);
+/*
+ * Whether a file can be created at path: not a directory, in a directory
+ * that exists and is writable. -EINVAL with "OPT 'PATH': why" otherwise.
+ */
+int output_path_check(const char *opt, const char *path, char *why, size_t len);
 /* Resolve formats and check directories. Returns 0 or -EINVAL with why. */
 int outspecs_check(struct outspecs *o, char *why, size_t len);
 /* Write every output; prints one error line per failure. Returns failures. */

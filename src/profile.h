@@ -186,7 +186,8 @@ static inline const struct prof_line *profile_loc_lines(const struct profile *p,
 
 static inline const uint32_t *profile_stack_locs(const struct profile *p, uint32_t stack)
 {
-	return &p->stack_locs[p->stacks[stack].first];
+	/* A profile of empty stacks alone has no table: NULL, never NULL + 0. */
+	return p->stacks[stack].n ? &p->stack_locs[p->stacks[stack].first] : NULL;
 }
 
 /* Bytes of memory the recording occupies (for self-reporting). */

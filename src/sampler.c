@@ -22,7 +22,17 @@
 /* Share of the period a tick may spend capturing before it skips threads. */
 #define TICK_BUDGET 0.7
 #define USAGE_INTERVAL_NS 250000000ULL
+/*
+ * /proc/PID/task is listed again when the thread count in /proc/PID/stat
+ * differs from ours, when a known thread could not be read (it may have
+ * been replaced by a new one, leaving the count unchanged), and every
+ * RELIST_TICKS ticks in any case. Listing it every tick cost more than a
+ * third of the sampler's time with 1000 threads (proc_task_readdir).
+ */
+#define RELIST_TICKS 10
 #define RED_ZONE_SLACK 256
+/* How long a crash capture waits for each other thread to stop. */
+#define CRASH_STOP_TIMEOUT_MS 1000
 
 struct tthread {
 	pid_t tid;
@@ -47,6 +57,9 @@ struct tproc {
 	size_t nthreads, cap_threads;
 	size_t rr; /* where the next tick starts, after an overloaded one */
 	uint64_t last_usage_ns;
+	long num_threads;	   /* from /proc/PID/stat at this tick */
+	unsigned long listed_tick; /* when /proc/PID/task was last listed */
+	bool relist;		   /* a thread could not be read: list again */
 	bool gone;
 };
 
@@ -396,6 +409,7 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 		switch (err) {
 		case -ESRCH:
 			count(&s->st.vanished);
+			p->relist = true;
 			break;
 		case -EAGAIN:
 			count(&s->st.timeouts);
@@ -452,6 +466,8 @@ static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 		ran = !t->have_runtime || runtime != t->runtime;
 		t->runtime = runtime;
 		t->have_runtime = true;
+	} else {
+		p->relist = true;
 	}
 	if (!ran) {
 		/*
@@ -467,8 +483,10 @@ static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 		return;
 	}
 	t->sampled = false;
-	if (!read_thread_stat(t, &st))
+	if (!read_thread_stat(t, &st)) {
+		p->relist = true;
 		return;
+	}
 filter:
 	if (s->o.thread_name && !t->name_checked) {
 		/* Names rarely change; checking once keeps the filter cheap. */
@@ -508,8 +526,15 @@ static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
 	struct proc_stat st;
 	struct maps_update *u = NULL;
 
+	/*
+	 * A zombie leader is a dead process only once it is the last thread:
+	 * it is also what /proc shows while a thread other than the leader
+	 * execs (the leader dies first), and after the leader called
+	 * pthread_exit(). The other threads are sampled on, with the maps
+	 * known so far (/proc/PID/maps reads empty without a live leader).
+	 */
 	if (proc_pread_fd(p->stat_fd, buf, sizeof(buf)) <= 0 || proc_parse_stat(buf, &st) ||
-	    st.state == 'Z' || st.state == 'X')
+	    (st.state == 'Z' && st.num_threads <= 1) || st.state == 'X')
 		return false;
 	if ((st.startstack && st.startstack != p->startstack) ||
 	    (st.startcode && st.startcode != p->startcode)) {
@@ -524,6 +549,7 @@ static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
 	}
 	if (now - p->last_usage_ns >= USAGE_INTERVAL_NS)
 		emit_usage(s, p, &st, now);
+	p->num_threads = st.num_threads;
 	return true;
 }
 
@@ -646,6 +672,14 @@ static void handle_crash(struct sampler *s)
 	}
 	crash_thread_sample(s, p, c->tid);
 	refresh_threads(s, p);
+	/*
+	 * The process is about to die: a longer wait for each thread to stop
+	 * costs it nothing, and on a loaded machine a sleeping thread may take
+	 * more than a sample's timeout to be scheduled and stop.
+	 */
+	int timeout = tracer_stop_timeout(s->tracer);
+
+	tracer_set_stop_timeout(s->tracer, CRASH_STOP_TIMEOUT_MS);
 	for (size_t i = 0; i < p->nthreads; i++) {
 		struct tthread *t = &p->threads[i];
 		struct proc_stat st;
@@ -655,6 +689,7 @@ static void handle_crash(struct sampler *s)
 			continue;
 		capture(s, p, t, SNAP_CRASH);
 	}
+	tracer_set_stop_timeout(s->tracer, timeout);
 	tracer_finish_crash(s->tracer);
 	count(&s->st.crashes);
 	struct ring_rec *end = ring_reserve(s->ring, REC_TICK, 0);
@@ -696,7 +731,12 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 			proc_drop(s, p);
 			continue;
 		}
-		refresh_threads(s, p);
+		if (p->relist || p->num_threads != (long)p->nthreads ||
+		    s->tick_no - p->listed_tick >= RELIST_TICKS) {
+			refresh_threads(s, p);
+			p->relist = false;
+			p->listed_tick = s->tick_no;
+		}
 		size_t n = p->nthreads;
 
 		for (size_t k = 0; k < n; k++) {

@@ -93,6 +93,13 @@ enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot profile pid %d (%s): it is a kernel thread", pid, st.comm);
 		return TARGET_KERNEL_THREAD;
 	}
+	if (st.state == 'Z' && st.num_threads > 1) {
+		/* /proc/PID/maps, exe and root are gone with the leader's mm. */
+		snprintf(why, whylen,
+			 "cannot profile pid %d (%s): its main thread has exited; the process lives on in other threads, but without the main thread its memory map cannot be read",
+			 pid, st.comm);
+		return TARGET_ZOMBIE;
+	}
 	if (st.state == 'Z' || st.state == 'X') {
 		snprintf(why, whylen, "cannot profile pid %d (%s): the process has exited (zombie)", pid,
 			 st.comm);

@@ -192,10 +192,76 @@ void unwind_flush(void *unw)
 		unw_flush_cache(unw, 0, 0);
 }
 
+static bool is_code(const struct aspace *as, uint64_t pc)
+{
+	const struct as_map *a;
+	const struct mapping *m = aspace_find(as, pc, &a);
+
+	return m && (m->perms & MAP_PERM_X);
+}
+
+enum leaf_fallback {
+	LEAF_HAS_CFI,	 /* nothing to add to what libunwind found */
+	LEAF_RETRY,	 /* walk again from the caller found at SP */
+	LEAF_NEW_THREAD, /* the first instruction of a new thread: no caller */
+	LEAF_UNKNOWN,	 /* no idea */
+};
+
+/*
+ * The innermost frame has no CFI: code that ends its FDE early on purpose,
+ * as glibc's clone3 and clone do around the system call (in the child the
+ * stack is new), or hand-written code without any. If libunwind's own
+ * fallback (the frame-pointer chain) finds no caller, take the word at SP
+ * as the return address, as for a leaf function that pushed nothing: it
+ * counts only if it points into code. Sets up *retry for a new walk from
+ * that caller. Otherwise a system call that returned 0 there is a new
+ * thread coming out of clone: its stack holds no frames yet.
+ */
+static enum leaf_fallback leaf_return(struct unwind_ctx *ctx, struct snapshot *retry)
+{
+	const struct snapshot *s = ctx->s;
+	unw_proc_info_t pi;
+	uint64_t sp = s->regs.rsp, ra = 0;
+
+	if (find_proc_info(ctx->as->unw, s->regs.rip, &pi, 0, ctx) != -UNW_ENOINFO)
+		return LEAF_HAS_CFI;
+	if (sp >= s->stack_start && sp - s->stack_start + sizeof(ra) <= s->stack_len)
+		memcpy(&ra, s->stack + (sp - s->stack_start), sizeof(ra));
+	if (ra && is_code(ctx->as, ra - 1)) {
+		*retry = *s;
+		retry->regs.rip = ra;
+		retry->regs.rsp = sp + sizeof(ra);
+		ctx->s = retry;
+		return LEAF_RETRY;
+	}
+	return s->regs.rax == 0 ? LEAF_NEW_THREAD : LEAF_UNKNOWN;
+}
+
+/* After the first step found no caller: try the fallback, true to go on. */
+static bool retry_leaf(struct unwind_ctx *ctx, struct snapshot *retry, unw_cursor_t *cursor,
+		       struct unwind_result *r)
+{
+	switch (leaf_return(ctx, retry)) {
+	case LEAF_RETRY:
+		if (unw_init_remote(cursor, ctx->as->unw, ctx) == 0) {
+			r->error = 0;
+			return true;
+		}
+		break;
+	case LEAF_NEW_THREAD:
+		r->error = 0;
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
 int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_frames,
 		    struct unwind_result *r)
 {
 	struct unwind_ctx ctx = { .as = as, .s = s };
+	struct snapshot retry;
 	unw_cursor_t cursor;
 	unw_word_t prev_sp = 0;
 	bool after_signal = false;
@@ -222,8 +288,22 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 		unw_get_reg(&cursor, UNW_REG_IP, &ip);
 		unw_get_reg(&cursor, UNW_REG_SP, &sp);
 		if (r->n > 0) {
-			if (!ip)
+			/*
+			 * A return address outside any code is not one: the words
+			 * of a stack not set up yet (a new thread still in clone3,
+			 * on a reused stack), or what the frame-pointer fallback
+			 * read from them. Every frame above it would be as false.
+			 */
+			bool bogus = ip && !is_code(as, after_signal ? ip : ip - 1);
+
+			if (bogus || !ip) {
+				r->error = bogus ? -UNW_EBADFRAME : 0;
+				if (r->n == 1 && ctx.s == s && retry_leaf(&ctx, &retry, &cursor, r)) {
+					after_signal = false;
+					continue;
+				}
 				break;
+			}
 			/*
 			 * Frames must move up the stack, except across a signal
 			 * frame. That alone guarantees progress: a repeated IP is
@@ -254,8 +334,9 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 		if (after_signal)
 			r->kind[r->n - 1] = FRAME_EXACT;
 		if (ret <= 0) {
-			if (ret < 0)
-				r->error = ret;
+			r->error = ret < 0 ? ret : 0;
+			if (r->n == 1 && ctx.s == s && retry_leaf(&ctx, &retry, &cursor, r))
+				continue;
 			break;
 		}
 	}
