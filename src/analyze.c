@@ -160,7 +160,7 @@ struct resolver {
 		uint32_t stack;
 		int32_t sc;
 		bool have;
-	} *last; /* per thread */
+	} * last; /* per thread */
 };
 
 static const char *leaf_name(const struct profile *p, uint32_t stack)
@@ -515,10 +515,10 @@ void analyze_usage(const struct profile *p, const struct analyze_opts *o, struct
 	u->have_cpu = true;
 	u->seconds = (double)(last->t_ns - first->t_ns) / 1e9;
 	/* Counters only grow; a smaller value would be a damaged file. */
-	double user = last->utime_ns >= first->utime_ns ?
-			      (double)(last->utime_ns - first->utime_ns) : 0;
-	double sys = last->stime_ns >= first->stime_ns ?
-			     (double)(last->stime_ns - first->stime_ns) : 0;
+	double user =
+		last->utime_ns >= first->utime_ns ? (double)(last->utime_ns - first->utime_ns) : 0;
+	double sys =
+		last->stime_ns >= first->stime_ns ? (double)(last->stime_ns - first->stime_ns) : 0;
 	double span = (double)(last->t_ns - first->t_ns);
 
 	u->user_pct = 100.0 * user / span;
@@ -587,8 +587,8 @@ void usage_summary_line(const struct usage_summary *u, char *buf, size_t len)
 /* Where a hotspot is: "file.c:12", "file.c", "[libfoo.so]" or "". */
 static void spot_location(const struct profile *p, const struct hotspot *h, char *buf, size_t len)
 {
-	const char *path = h->mapping && h->mapping <= p->nmappings ?
-				   p->mappings[h->mapping - 1].path : NULL;
+	const char *path =
+		h->mapping && h->mapping <= p->nmappings ? p->mappings[h->mapping - 1].path : NULL;
 
 	if (h->file && h->line > 0)
 		snprintf(buf, len, "%s:%d", base_name(h->file), h->line);
@@ -656,8 +656,8 @@ static void text_header(FILE *f, const struct profile *p, const struct report_op
 	fprintf(f, "Duration:  %.2f s%s\n", (double)m->duration_ns / 1e9,
 		m->cut_short ? " (cut short by a signal)" : "");
 	fprintf(f, "Samples:   %" PRIu64 " at %u Hz, %s", a->samples, m->rate_hz,
-		m->wall_clock ? "wall-clock (--idle: blocked threads sampled too)" :
-				"on-CPU (running threads only)");
+		m->wall_clock ? "wall-clock (--idle: blocked threads sampled too)"
+			      : "on-CPU (running threads only)");
 	if (m->lost || m->truncated)
 		fprintf(f, "; %" PRIu64 " lost, %" PRIu64 " truncated", m->lost, m->truncated);
 	fputc('\n', f);
@@ -976,8 +976,9 @@ static cJSON *json_threads(const struct profile *p, const struct analysis *a)
 		cJSON_AddNumberToObject(o, "on_cpu_pct", round2(pct(t->on_cpu, t->samples)));
 		cJSON_AddItemToObject(o, "waiting", json_waits(t->wait, t->samples));
 		if (p->meta.wall_clock)
-			cJSON_AddStringToObject(o, "bound", bound_name(analysis_bound(
-					t->wait, t->on_cpu, t->samples - t->on_cpu)));
+			cJSON_AddStringToObject(o, "bound",
+						bound_name(analysis_bound(t->wait, t->on_cpu,
+									  t->samples - t->on_cpu)));
 		else
 			cJSON_AddNullToObject(o, "bound");
 		cJSON_AddItemToArray(arr, o);

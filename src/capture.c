@@ -21,8 +21,8 @@
 #include "xalloc.h"
 
 #define RED_ZONE 128
-#define PAGE 4096ULL
-#define MAX_IOV 1024
+#define PAGE	 4096ULL
+#define MAX_IOV	 1024
 
 struct tracer {
 	pid_t child;
@@ -532,7 +532,8 @@ int tracer_attach_process(struct tracer *t, pid_t pid)
 		for (size_t i = 0; i < ntids; i++) {
 			if (is_attached(t, tids[i]))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tids[i], 0, (void *)(long)PTRACE_O_TRACECLONE) == 0) {
+			if (ptrace(PTRACE_SEIZE, tids[i], 0, (void *)(long)PTRACE_O_TRACECLONE) ==
+			    0) {
 				set_attached(t, tids[i], true);
 				added = true;
 			} else if (errno == EPERM && !thread_gone(pid, tids[i])) {
@@ -646,8 +647,8 @@ static void *watchdog_main(void *arg)
 		uint64_t now = monotonic_ns();
 
 		if (now - since > kill_after && atomic_load(&t->stopped_tid) == tid) {
-			static const char msg[] =
-				"cprof: watchdog: tracer stalled with a thread stopped; exiting so the kernel resumes it\n";
+			static const char msg[] = "cprof: watchdog: tracer stalled with a thread "
+						  "stopped; exiting so the kernel resumes it\n";
 			ssize_t ATTR_UNUSED w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
 
 			kill(getpid(), SIGKILL);

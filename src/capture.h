@@ -23,12 +23,12 @@
 #include <sys/user.h>
 
 enum snapshot_flags {
-	SNAP_CAP_HIT = 1u << 0,	     /* the stack copy stopped at the size cap */
-	SNAP_SIGNAL_STOP = 1u << 1,  /* taken at a signal-delivery-stop */
-	SNAP_GROUP_STOP = 1u << 2,   /* the thread was in a group-stop */
-	SNAP_REUSED = 1u << 3,	     /* thread had not run: previous stack reused */
-	SNAP_WATCHDOG = 1u << 4,     /* the watchdog detached during capture */
-	SNAP_CRASH = 1u << 5,	     /* taken for a crash report, not the profile */
+	SNAP_CAP_HIT = 1u << 0,	    /* the stack copy stopped at the size cap */
+	SNAP_SIGNAL_STOP = 1u << 1, /* taken at a signal-delivery-stop */
+	SNAP_GROUP_STOP = 1u << 2,  /* the thread was in a group-stop */
+	SNAP_REUSED = 1u << 3,	    /* thread had not run: previous stack reused */
+	SNAP_WATCHDOG = 1u << 4,    /* the watchdog detached during capture */
+	SNAP_CRASH = 1u << 5,	    /* taken for a crash report, not the profile */
 };
 
 struct snapshot {
@@ -37,11 +37,11 @@ struct snapshot {
 	struct user_regs_struct regs;
 	uint64_t stack_start; /* target address of stack[0] */
 	uint32_t stack_len;
-	uint32_t stack_cap;   /* bytes requested above SP */
+	uint32_t stack_cap; /* bytes requested above SP */
 	uint32_t flags;
-	uint32_t pause_ns;    /* PTRACE_SEIZE issued .. PTRACE_DETACH done */
-	uint32_t stopped_ns;  /* stop reported .. PTRACE_DETACH done */
-	char state;	      /* /proc state letter before the stop */
+	uint32_t pause_ns;   /* PTRACE_SEIZE issued .. PTRACE_DETACH done */
+	uint32_t stopped_ns; /* stop reported .. PTRACE_DETACH done */
+	char state;	     /* /proc state letter before the stop */
 	int stop_signal;
 	const uint8_t *stack;
 };

@@ -94,27 +94,13 @@ static int parse_args(int argc, char **argv, struct dump_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'I':
-			o->sym.no_inline = true;
-			break;
-		case 'L':
-			o->sym.no_lines = true;
-			break;
-		case 'D':
-			*VEC_PUSH(o->debug_dirs, o->ndebug_dirs, cap) = optarg;
-			break;
-		case 'v':
-			log_verbosity++;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			getopt_error("dump", c, argv);
-			return EXIT_USAGE;
+		case 'j': o->json = true; break;
+		case 'I': o->sym.no_inline = true; break;
+		case 'L': o->sym.no_lines = true; break;
+		case 'D': *VEC_PUSH(o->debug_dirs, o->ndebug_dirs, cap) = optarg; break;
+		case 'v': log_verbosity++; break;
+		case 'h': fputs(usage, stdout); return -1;
+		default: getopt_error("dump", c, argv); return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
@@ -173,7 +159,8 @@ static void capture_all(pid_t pid, struct aspace *as, struct imgcache *cache,
 			t->syscall = (long)snap.regs.orig_rax;
 		t->uw = xmalloc(sizeof(*t->uw));
 		/* New mappings since the first read (a thread just dlopen'ed)? */
-		if (!aspace_find(as, snap.regs.rip, NULL) && mapwatch_poll(&mw, false, &upd) == 0 && upd) {
+		if (!aspace_find(as, snap.regs.rip, NULL) && mapwatch_poll(&mw, false, &upd) == 0 &&
+		    upd) {
 			aspace_apply(as, upd, cache);
 			maps_update_free(upd);
 			upd = NULL;
@@ -205,9 +192,9 @@ static void print_text(pid_t pid, struct thread_dump *v, size_t n, struct symbol
 			printf(" in %s", sc);
 		printf(")\n");
 		if (t->error) {
-			printf("    <%s>\n", t->error == -ESRCH ? "thread exited" :
-					     t->error == -EAGAIN ? "did not stop in time" :
-								   strerror(-t->error));
+			printf("    <%s>\n", t->error == -ESRCH	   ? "thread exited"
+					     : t->error == -EAGAIN ? "did not stop in time"
+								   : strerror(-t->error));
 			continue;
 		}
 		int k = 0;
@@ -253,8 +240,10 @@ static cJSON *frame_json(const struct unwind_result *uw, int f, const struct res
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, r->vaddr);
 		cJSON_AddStringToObject(o, "offset", addr);
 	}
-	cJSON_AddStringToObject(o, "kind", r->kind == RESOLVED_JIT ? "jit" :
-					   r->kind == RESOLVED_UNKNOWN ? "unknown" : "native");
+	cJSON_AddStringToObject(o, "kind",
+				r->kind == RESOLVED_JIT	      ? "jit"
+				: r->kind == RESOLVED_UNKNOWN ? "unknown"
+							      : "native");
 	return o;
 }
 
@@ -285,9 +274,10 @@ static int print_json(pid_t pid, struct thread_dump *v, size_t n, struct symboli
 		else
 			cJSON_AddNullToObject(th, "syscall");
 		if (t->error) {
-			cJSON_AddStringToObject(th, "error", t->error == -ESRCH ? "thread exited" :
-							      t->error == -EAGAIN ? "did not stop in time" :
-										    strerror(-t->error));
+			cJSON_AddStringToObject(th, "error",
+						t->error == -ESRCH    ? "thread exited"
+						: t->error == -EAGAIN ? "did not stop in time"
+								      : strerror(-t->error));
 			cJSON_AddArrayToObject(th, "frames");
 			cJSON_AddItemToArray(threads, th);
 			continue;
@@ -342,7 +332,8 @@ int cmd_dump(int argc, char **argv)
 			captured++;
 		if (threads[i].error == -EPERM) {
 			target_permission_hint(o.pid, why, sizeof(why));
-			error_msg("cannot trace thread %d: %s; %s", threads[i].tid, strerror(EPERM), why);
+			error_msg("cannot trace thread %d: %s; %s", threads[i].tid, strerror(EPERM),
+				  why);
 			rc = EXIT_PERMISSION;
 			goto out;
 		}

@@ -56,8 +56,7 @@ static const char usage[] =
 	"  -f, --format FORMAT      write every output in FORMAT (svg, speedscope, folded,\n"
 	"                           pprof, cprof)\n"
 	"  -d, --duration TIME      stop after TIME (30, 1.5, 500ms, 2m; default: until\n"
-	"                           Ctrl-C or the target exits)\n"
-	SESSION_HELP
+	"                           Ctrl-C or the target exits)\n" SESSION_HELP
 	"  -t, --threads            a root frame per thread in flame graph and folded output\n"
 	"      --lines              label frames with source file and line\n"
 	"      --title TEXT         flame graph and speedscope title\n"
@@ -108,8 +107,10 @@ static int parse_interval(const char *opt, const char *arg, uint64_t *ns)
 
 static int check_pyroscope(struct pyro_opts *po)
 {
-	const char *orphan = po->app ? "--app" : po->ntags ? "--tag" :
-			     po->interval_ns ? "--upload-interval" : NULL;
+	const char *orphan = po->app	       ? "--app"
+			     : po->ntags       ? "--tag"
+			     : po->interval_ns ? "--upload-interval"
+					       : NULL;
 
 	if (!po->url && orphan) {
 		error_msg("%s: only with --pyroscope URL", orphan);
@@ -149,16 +150,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) !=
+	       -1) {
 		rc = session_parse_opt(&o->s, c, optarg);
 		if (rc == 1)
 			continue;
 		if (rc > 1)
 			return rc;
 		switch (c) {
-		case 'o':
-			outspecs_add(&o->outs, optarg);
-			break;
+		case 'o': outspecs_add(&o->outs, optarg); break;
 		case 'f':
 			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
 				error_msg("--format: %s", why);
@@ -171,24 +171,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
-		case 't':
-			o->threads = true;
-			break;
-		case OPT_LINES:
-			o->lines = true;
-			break;
-		case OPT_TITLE:
-			o->title = optarg;
-			break;
+		case 't': o->threads = true; break;
+		case OPT_LINES: o->lines = true; break;
+		case OPT_TITLE: o->title = optarg; break;
 		case OPT_MINWIDTH:
 			if (parse_double(optarg, 0, 10000, &o->minwidth, why, sizeof(why))) {
 				error_msg("--minwidth: %s", why);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'q':
-			o->quiet = true;
-			break;
+		case 'q': o->quiet = true; break;
 		case OPT_ON_CRASH:
 			if (!*optarg) {
 				error_msg("--on-crash: the file name is empty");
@@ -199,8 +191,9 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_ROTATE:
 		case OPT_UPLOAD_INTERVAL:
-			rc = parse_interval(c == OPT_ROTATE ? "--rotate" : "--upload-interval", optarg,
-					    c == OPT_ROTATE ? &o->per.rotate_ns : &o->per.pyro.interval_ns);
+			rc = parse_interval(
+				c == OPT_ROTATE ? "--rotate" : "--upload-interval", optarg,
+				c == OPT_ROTATE ? &o->per.rotate_ns : &o->per.pyro.interval_ns);
 			if (rc)
 				return rc;
 			break;
@@ -219,18 +212,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->per.pyro.app = optarg;
 			break;
 		case OPT_TAG:
-			if (pyro_check_tag(optarg, o->per.pyro.tags, o->per.pyro.ntags, why, sizeof(why))) {
+			if (pyro_check_tag(optarg, o->per.pyro.tags, o->per.pyro.ntags, why,
+					   sizeof(why))) {
 				error_msg("--tag: %s", why);
 				return EXIT_USAGE;
 			}
-			*VEC_PUSH(o->per.pyro.tags, o->per.pyro.ntags, o->per.pyro.cap_tags) = optarg;
+			*VEC_PUSH(o->per.pyro.tags, o->per.pyro.ntags, o->per.pyro.cap_tags) =
+				optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			getopt_error("record", c, argv);
-			return EXIT_USAGE;
+		case 'h': fputs(usage, stdout); return -1;
+		default: getopt_error("record", c, argv); return EXIT_USAGE;
 		}
 	}
 	rc = session_finish_opts(&o->s, "record", argc, argv, optind);
@@ -258,7 +249,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			const char *cmd = strrchr(o->s.argv[0], '/');
 
 			cmd = cmd ? cmd + 1 : o->s.argv[0];
-			o->default_output = xasprintf("cprof-%s-%s%s", *cmd ? cmd : "cmd", stamp, ext);
+			o->default_output =
+				xasprintf("cprof-%s-%s%s", *cmd ? cmd : "cmd", stamp, ext);
 		}
 		outspecs_add(&o->outs, o->default_output);
 	}
@@ -283,8 +275,8 @@ static void progress(const struct session *s, bool tty, uint64_t *last)
 	*last = now;
 	double secs = (double)(now - sampler_start_ns(s->sampler)) / 1e9;
 
-	fprintf(stderr, "\rcprof: %.1f s, %" PRIu64 " samples, %zu threads (Ctrl-C to stop)   ", secs,
-		s->prof->nsamples, s->prof->nthreads);
+	fprintf(stderr, "\rcprof: %.1f s, %" PRIu64 " samples, %zu threads (Ctrl-C to stop)   ",
+		secs, s->prof->nsamples, s->prof->nthreads);
 	fflush(stderr);
 }
 
@@ -322,9 +314,10 @@ static void summary(const struct session *s, const char *written)
 		 m->wall_clock ? "wall-clock" : "on-CPU",
 		 m->cut_short ? ", cut short by a signal" : "");
 	info_msg("lost %" PRIu64 " samples (%.1f%%), %" PRIu64 " late ticks, %" PRIu64
-		 " threads skipped for time, %" PRIu64 " unwind errors, %" PRIu64 " truncated stacks",
-		 m->lost, attempted ? 100.0 * (double)m->lost / (double)attempted : 0.0, m->late_ticks,
-		 m->skipped, m->unwind_errors, m->truncated);
+		 " threads skipped for time, %" PRIu64 " unwind errors, %" PRIu64
+		 " truncated stacks",
+		 m->lost, attempted ? 100.0 * (double)m->lost / (double)attempted : 0.0,
+		 m->late_ticks, m->skipped, m->unwind_errors, m->truncated);
 	info_msg("pause per sample p50 %s, p99 %s, max %s (seize to resume); estimated target "
 		 "overhead %.2f%% (time stopped / CPU time)",
 		 p50, p99, mx, m->overhead_pct);
@@ -379,8 +372,8 @@ static int write_crash_report(const char *path, const struct profile *p,
 	else if ((err = write_file_atomic(json_path, crash_json, &job)))
 		error_msg("%s: %s", json_path, strerror(-err));
 	else
-		info_msg("pid %d received %s in thread %d: crash report written to %s and %s", c->pid,
-			 crash_signal_name(c->signo), c->tid, path, json_path);
+		info_msg("pid %d received %s in thread %d: crash report written to %s and %s",
+			 c->pid, crash_signal_name(c->signo), c->tid, path, json_path);
 	free(json_path);
 	return err;
 }
@@ -469,8 +462,10 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	if (!p->nsamples)
-		warning_msg("no samples were taken%s", o.s.idle ? "" :
-			    " (the target did not run on a CPU; --idle samples sleeping threads)");
+		warning_msg("no samples were taken%s",
+			    o.s.idle ? ""
+				     : " (the target did not run on a CPU; --idle samples sleeping "
+				       "threads)");
 
 	struct render_opts ro = { 0 };
 	char written[4096] = "";
@@ -493,8 +488,10 @@ int cmd_record(int argc, char **argv)
 		fmt_ns(t_end - t_render, wrote, sizeof(wrote));
 		fmt_ns(c_render - c_stop, dcpu, sizeof(dcpu));
 		fmt_ns(c_end - c_render, wcpu, sizeof(wcpu));
-		debug_msg(1, "finish: sampler stopped and drained in %s, outputs written in %s "
-			  "(this thread's CPU time: %s and %s)", drained, wrote, dcpu, wcpu);
+		debug_msg(1,
+			  "finish: sampler stopped and drained in %s, outputs written in %s "
+			  "(this thread's CPU time: %s and %s)",
+			  drained, wrote, dcpu, wcpu);
 	}
 
 	if (!o.quiet)

@@ -91,9 +91,7 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:tjh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o':
-			outspecs_add(&o->outs, optarg);
-			break;
+		case 'o': outspecs_add(&o->outs, optarg); break;
 		case 'f':
 			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
 				error_msg("--format: %s", why);
@@ -157,12 +155,8 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 			o->json = true;
 			o->report_opts = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			getopt_error("report", c, argv);
-			return EXIT_USAGE;
+		case 'h': fputs(usage, stdout); return -1;
+		default: getopt_error("report", c, argv); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -222,8 +216,8 @@ int cmd_report(int argc, char **argv)
 
 	struct report_opts rep = { .source = o.path, .top = o.top };
 
-	err = o.json ? report_write_json(stdout, p, &o.ao, &rep) :
-		       report_write_text(stdout, p, &o.ao, &rep);
+	err = o.json ? report_write_json(stdout, p, &o.ao, &rep)
+		     : report_write_text(stdout, p, &o.ao, &rep);
 	if (err) {
 		error_msg("report: %s", strerror(-err));
 		rc = EXIT_ERROR;

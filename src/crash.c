@@ -21,18 +21,12 @@ void crash_report_free(struct crash_report *c)
 const char *crash_signal_name(int signo)
 {
 	switch (signo) {
-	case SIGSEGV:
-		return "SIGSEGV";
-	case SIGBUS:
-		return "SIGBUS";
-	case SIGABRT:
-		return "SIGABRT";
-	case SIGFPE:
-		return "SIGFPE";
-	case SIGILL:
-		return "SIGILL";
-	default:
-		return "signal";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGABRT: return "SIGABRT";
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	default: return "signal";
 	}
 }
 
@@ -78,11 +72,13 @@ struct reg_name {
 	size_t off;
 };
 
-#define REG(r) { #r, offsetof(struct user_regs_struct, r) }
+#define REG(r)                                                                                     \
+	{                                                                                          \
+#r, offsetof(struct user_regs_struct, r)                                           \
+	}
 static const struct reg_name regs[] = {
-	REG(rip), REG(rsp), REG(rbp), REG(rax), REG(rbx), REG(rcx), REG(rdx), REG(rsi),
-	REG(rdi), REG(r8),  REG(r9),  REG(r10), REG(r11), REG(r12), REG(r13), REG(r14),
-	REG(r15), REG(eflags),
+	REG(rip), REG(rsp), REG(rbp), REG(rax), REG(rbx), REG(rcx), REG(rdx), REG(rsi), REG(rdi),
+	REG(r8),  REG(r9),  REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15), REG(eflags),
 };
 #undef REG
 

@@ -15,9 +15,9 @@
 #include "xalloc.h"
 
 /* .eh_frame_hdr encodings: the only layout libunwind 1.6.2 handles safely. */
-#define EH_PE_udata4 0x03
-#define EH_PE_sdata4 0x0b
-#define EH_PE_pcrel 0x10
+#define EH_PE_udata4  0x03
+#define EH_PE_sdata4  0x0b
+#define EH_PE_pcrel   0x10
 #define EH_PE_datarel 0x30
 
 static void read_build_id(struct elfimg *img)

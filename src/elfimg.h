@@ -31,7 +31,7 @@ struct elfimg {
 	size_t size;
 	dev_t dev;
 	ino_t ino;
-	char *name;	/* path as the target sees it */
+	char *name; /* path as the target sees it */
 	uint8_t build_id[64];
 	size_t build_id_len;
 	char build_id_hex[129];

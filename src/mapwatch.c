@@ -118,7 +118,8 @@ static int open_mapped_file(pid_t pid, const struct mapping *m)
 	int fd;
 
 	/* The exact inode, even if deleted; needs CAP_CHECKPOINT_RESTORE. */
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start,
+		 m->end);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
@@ -247,7 +248,8 @@ int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out)
 		f->inode = m->inode;
 		f->fd = open_mapped_file(w->pid, m);
 		if (f->fd < 0)
-			debug_msg(1, "pid %d: cannot open '%s': %s", w->pid, m->path, strerror(errno));
+			debug_msg(1, "pid %d: cannot open '%s': %s", w->pid, m->path,
+				  strerror(errno));
 	}
 	*out = u;
 	return 0;

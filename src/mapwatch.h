@@ -33,7 +33,7 @@ struct mapwatch {
 	struct file_key *known;
 	size_t nknown, cap_known;
 	bool vdso_sent;
-	struct maps cur; /* the mappings as last read */
+	struct maps cur;       /* the mappings as last read */
 	uint64_t read_cost_ns; /* last read, for rate limiting */
 	uint64_t last_read_ns;
 	unsigned long reads, changes;

@@ -84,7 +84,8 @@ int parse_duration(const char *s, uint64_t *ns, char *why, size_t whylen)
 	double v, scale = 1e9;
 
 	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.')) {
-		snprintf(why, whylen, "'%s' is not a duration (e.g. 30, 1.5, 500ms, 2m)", s ? s : "");
+		snprintf(why, whylen, "'%s' is not a duration (e.g. 30, 1.5, 500ms, 2m)",
+			 s ? s : "");
 		return -EINVAL;
 	}
 	errno = 0;

@@ -22,7 +22,6 @@ int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned lon
 	       size_t whylen);
 int parse_double(const char *s, double min, double max, double *out, char *why, size_t whylen);
 
-
 /* "65536", "32K", "1M" → bytes in [min, max] */
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t whylen);
 

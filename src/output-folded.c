@@ -71,8 +71,8 @@ static int cmp_key(const void *a, const void *b)
 	return (x->stack > y->stack) - (x->stack < y->stack);
 }
 
-int folded_collect(const struct profile *p, const struct render_opts *o,
-		   struct folded_line **out, size_t *nout)
+int folded_collect(const struct profile *p, const struct render_opts *o, struct folded_line **out,
+		   size_t *nout)
 {
 	struct key_count *keys = NULL;
 	size_t nkeys = 0, cap = 0;
@@ -99,7 +99,8 @@ int folded_collect(const struct profile *p, const struct render_opts *o,
 		size_t j = i;
 		uint64_t count = 0;
 
-		while (j < nkeys && keys[j].thread == keys[i].thread && keys[j].stack == keys[i].stack)
+		while (j < nkeys && keys[j].thread == keys[i].thread &&
+		       keys[j].stack == keys[i].stack)
 			count += keys[j++].count;
 		b.len = 0;
 		if (b.buf)

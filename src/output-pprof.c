@@ -228,7 +228,7 @@ static void collect_samples(const struct profile *p, const struct render_opts *o
 		if (!render_in_window(o, s.t_ns))
 			continue;
 
-		struct agg key = {.thread = s.thread, .stack = s.stack, .syscall = -1};
+		struct agg key = { .thread = s.thread, .stack = s.stack, .syscall = -1 };
 
 		/* Only wall-clock recordings label states; CPU samples are all running. */
 		if (p->meta.wall_clock) {
@@ -626,7 +626,7 @@ static int gz_write(FILE *f, const struct pbw *a, const struct pbw *b)
 	 * mtime 0 and OS "unknown" (255): zlib's default header records the
 	 * build's OS, and the bytes must not depend on where they were made.
 	 */
-	gz_header hdr = {.os = 255};
+	gz_header hdr = { .os = 255 };
 	z_stream zs;
 	int err;
 
@@ -653,7 +653,7 @@ static int gz_write(FILE *f, const struct pbw *a, const struct pbw *b)
 
 static int pprof_write(FILE *f, const struct profile *p, const struct render_opts *o)
 {
-	struct pp c = {.p = p, .o = o};
+	struct pp c = { .p = p, .o = o };
 	struct pbw strs;
 	int err;
 
@@ -682,7 +682,7 @@ static int pprof_write(FILE *f, const struct profile *p, const struct render_opt
 	return err;
 }
 
-static const char *const pprof_suffixes[] = {".pb.gz", ".pprof", ".pb", NULL};
+static const char *const pprof_suffixes[] = { ".pb.gz", ".pprof", ".pb", NULL };
 
 const struct output_format output_pprof = {
 	.name = "pprof",

@@ -179,10 +179,15 @@ static int speedscope_write(FILE *f, const struct profile *p, const struct rende
 			snprintf(name, sizeof(name), "Process %d Thread %d \"%s\"", t->pid, t->tid,
 				 t->name ? t->name : "");
 		else
-			snprintf(name, sizeof(name), "Thread %d \"%s\"", t->tid, t->name ? t->name : "");
-		fputs(i ? ",\n{\"type\":\"sampled\",\"name\":" : "\n{\"type\":\"sampled\",\"name\":", f);
+			snprintf(name, sizeof(name), "Thread %d \"%s\"", t->tid,
+				 t->name ? t->name : "");
+		fputs(i ? ",\n{\"type\":\"sampled\",\"name\":"
+			: "\n{\"type\":\"sampled\",\"name\":",
+		      f);
 		json_string(f, name);
-		fprintf(f, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%" PRIu64 ",\"samples\":[",
+		fprintf(f,
+			",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%" PRIu64
+			",\"samples\":[",
 			per_thread[th] * period);
 		profile_iter_init(&it);
 		while (profile_iter_next(p, &it, &s)) {

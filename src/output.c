@@ -11,11 +11,7 @@
 #include "xalloc.h"
 
 static const struct output_format *const formats[] = {
-	&output_svg,
-	&output_speedscope,
-	&output_pprof,
-	&output_folded,
-	&output_cprof,
+	&output_svg, &output_speedscope, &output_pprof, &output_folded, &output_cprof,
 };
 
 const struct output_format *output_find(const char *name)

@@ -16,14 +16,14 @@
 #include "profile.h"
 
 struct render_opts {
-	const char *title;    /* NULL: the recording's title, else a default */
-	double minwidth;      /* SVG: hide frames narrower than this (pixels) */
-	bool threads;	      /* a root frame per thread */
-	bool processes;	      /* a root frame per process */
-	bool lines;	      /* label frames "function (file:line)" */
-	int width;	      /* SVG width in pixels; 0 = default */
-	uint64_t t_from;      /* only samples with t_from <= t < t_until ... */
-	uint64_t t_until;     /* ... when t_until > 0 */
+	const char *title;	    /* NULL: the recording's title, else a default */
+	double minwidth;	    /* SVG: hide frames narrower than this (pixels) */
+	bool threads;		    /* a root frame per thread */
+	bool processes;		    /* a root frame per process */
+	bool lines;		    /* label frames "function (file:line)" */
+	int width;		    /* SVG width in pixels; 0 = default */
+	uint64_t t_from;	    /* only samples with t_from <= t < t_until ... */
+	uint64_t t_until;	    /* ... when t_until > 0 */
 	const struct profile *base; /* differential SVG: the baseline */
 };
 
@@ -93,6 +93,7 @@ void process_label(const struct profile *p, pid_t pid, char *buf, size_t len);
  * into it. Returns the number of frames visited.
  */
 typedef void (*frame_visit_fn)(const struct prof_line *l, const struct prof_loc *loc, void *arg);
-size_t stack_visit_root_first(const struct profile *p, uint32_t stack, frame_visit_fn fn, void *arg);
+size_t stack_visit_root_first(const struct profile *p, uint32_t stack, frame_visit_fn fn,
+			      void *arg);
 
 #endif

@@ -83,7 +83,8 @@ int outspecs_check(struct outspecs *o, char *why, size_t len)
 			const char *dot = strrchr(base ? base + 1 : s->path, '.');
 
 			snprintf(why, len,
-				 "-o '%s': cannot tell the format from %s%s%s (use .svg, .json, .folded, .txt, or --format: %s)",
+				 "-o '%s': cannot tell the format from %s%s%s (use .svg, .json, "
+				 ".folded, .txt, or --format: %s)",
 				 s->path, dot ? "the extension '" : "a name without extension",
 				 dot ? dot : "", dot ? "'" : "", output_names());
 			return -EINVAL;
@@ -114,7 +115,8 @@ int outspecs_write(const struct outspecs *o, const struct profile *p, const stru
 			continue;
 		}
 		if (used < wlen) {
-			int n = snprintf(written + used, wlen - used, "%s%s", used ? ", " : "", s->path);
+			int n = snprintf(written + used, wlen - used, "%s%s", used ? ", " : "",
+					 s->path);
 
 			if (n > 0)
 				used += (size_t)n;

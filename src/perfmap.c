@@ -24,11 +24,11 @@ struct pm_entry {
 struct perfmap {
 	char *path;
 	long uid;
-	off_t parsed;	/* bytes of the file consumed so far */
-	char *partial;	/* an incomplete last line, kept for the next read */
+	off_t parsed;  /* bytes of the file consumed so far */
+	char *partial; /* an incomplete last line, kept for the next read */
 	struct pm_entry *v;
 	size_t n, cap;
-	size_t sorted;	/* v[0..sorted) is sorted by start */
+	size_t sorted; /* v[0..sorted) is sorted by start */
 	uint32_t seq;
 };
 

@@ -170,7 +170,8 @@ static bool mapping_eq(const struct profile *p, uint32_t id, const void *key)
 uint32_t profile_add_mapping(struct profile *p, const char *path, const char *build_id,
 			     uint64_t start, uint64_t limit, uint64_t offset)
 {
-	struct prof_mapping k = { profile_str(p, path), profile_str(p, build_id), start, limit, offset };
+	struct prof_mapping k = { profile_str(p, path), profile_str(p, build_id), start, limit,
+				  offset };
 	uint64_t h = hash_mix(hash_mix(hash_ptr(hash_ptr(1, k.path), k.build_id), start), offset);
 	uint32_t id = idset_find(p, &p->index->mappings, h, &k, mapping_eq);
 

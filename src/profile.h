@@ -23,9 +23,9 @@
 struct strtab;
 
 struct prof_func {
-	const char *name;      /* display name, demangled */
-	const char *file;      /* definition file, or NULL */
-	int start_line;	       /* definition line, or 0 */
+	const char *name; /* display name, demangled */
+	const char *file; /* definition file, or NULL */
+	int start_line;	  /* definition line, or 0 */
 };
 
 struct prof_line {
@@ -53,7 +53,7 @@ struct prof_loc {
 	uint32_t mapping;    /* index + 1 into mappings; 0 = none */
 	uint32_t first_line; /* index into lines */
 	uint16_t nlines;
-	uint8_t kind;	     /* enum loc_kind */
+	uint8_t kind; /* enum loc_kind */
 };
 
 struct prof_stack {
@@ -88,12 +88,12 @@ struct prof_usage {
 };
 
 struct prof_meta {
-	const char *version;  /* cprof version that recorded */
-	const char *cmdline;  /* the target's command line */
+	const char *version; /* cprof version that recorded */
+	const char *cmdline; /* the target's command line */
 	const char *host;
 	pid_t pid;
 	unsigned int rate_hz;
-	bool wall_clock;      /* --idle: sleeping threads sampled too */
+	bool wall_clock; /* --idle: sleeping threads sampled too */
 	uint64_t start_unix_ns;
 	uint64_t duration_ns;
 	/* Statistics of the recording itself. */
@@ -103,7 +103,7 @@ struct prof_meta {
 	uint64_t pause_p50_ns, pause_p99_ns, pause_max_ns;
 	double overhead_pct; /* estimated slowdown of the target */
 	int exit_status;     /* launch mode: wait status of the command, -1 if none */
-	bool cut_short;      /* stopped by a signal before the planned end */
+	bool cut_short;	     /* stopped by a signal before the planned end */
 	/* Options that shape rendering, kept so `report` renders the same. */
 	const char *title;
 	double minwidth;

@@ -14,8 +14,8 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
-#define HEADER_LEN 32
-#define TRAILER_LEN 4
+#define HEADER_LEN   32
+#define TRAILER_LEN  4
 #define FLAG_DEFLATE 1u
 /* profile_add_loc keeps at most this many lines (one inline chain) per location. */
 #define MAX_LOC_LINES 64
@@ -55,7 +55,7 @@ enum meta_kind {
 
 struct meta_field {
 	uint8_t id;
-	uint8_t kind; /* enum meta_kind */
+	uint8_t kind;	 /* enum meta_kind */
 	uint16_t offset; /* in struct prof_meta */
 };
 

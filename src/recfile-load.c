@@ -32,8 +32,8 @@
 #include "xalloc.h"
 
 static const char *const section_names[] = {
-	[SEC_STRINGS] = "strings",   [SEC_META] = "metadata", [SEC_FUNCS] = "functions",
-	[SEC_MAPPINGS] = "mappings", [SEC_LOCS] = "locations", [SEC_STACKS] = "stacks",
+	[SEC_STRINGS] = "strings",   [SEC_META] = "metadata",	[SEC_FUNCS] = "functions",
+	[SEC_MAPPINGS] = "mappings", [SEC_LOCS] = "locations",	[SEC_STACKS] = "stacks",
 	[SEC_THREADS] = "threads",   [SEC_PROCS] = "processes", [SEC_USAGE] = "usage",
 	[SEC_SAMPLES] = "samples",
 };
@@ -193,18 +193,14 @@ static int meta_field(struct loader *l, uint64_t id, unsigned int wt, uint64_t v
 				   (unsigned long long)id, (unsigned long long)v, l->nstrs);
 		*(const char **)at = v ? l->strs[v - 1] : NULL;
 		break;
-	case MK_U64:
-		*(uint64_t *)at = v;
-		break;
+	case MK_U64: *(uint64_t *)at = v; break;
 	case MK_UINT:
 		if (v > UINT_MAX)
 			return bad(l, "field %llu: %llu out of range", (unsigned long long)id,
 				   (unsigned long long)v);
 		*(unsigned int *)at = (unsigned int)v;
 		break;
-	case MK_BOOL:
-		*(bool *)at = v != 0;
-		break;
+	case MK_BOOL: *(bool *)at = v != 0; break;
 	case MK_PID:
 		if (sv < 0 || sv > INT32_MAX)
 			return bad(l, "pid %lld out of range", (long long)sv);
@@ -234,9 +230,7 @@ static int load_meta(struct loader *l, struct rd *r)
 		unsigned int wt = (unsigned int)(key & 7);
 
 		switch (wt) {
-		case WT_VARINT:
-			v = get_v(r);
-			break;
+		case WT_VARINT: v = get_v(r); break;
 		case WT_FIXED64:
 			if (rd_left(r) < 8) {
 				r->over = true;
@@ -356,8 +350,8 @@ static int load_stacks(struct loader *l, struct rd *r)
 	 * profile_add_stack copies into the table even for an empty stack;
 	 * a table that exists keeps that copy off a NULL pointer.
 	 */
-	l->p->stack_locs = xgrow(l->p->stack_locs, &l->p->cap_stack_locs, 1,
-				 sizeof(*l->p->stack_locs));
+	l->p->stack_locs =
+		xgrow(l->p->stack_locs, &l->p->cap_stack_locs, 1, sizeof(*l->p->stack_locs));
 
 	for (size_t i = 0; i < n && !l->err; i++) {
 		uint64_t depth = get_v(r);
@@ -472,9 +466,9 @@ static int load_samples(struct loader *l, struct rd *r)
 typedef int (*section_fn)(struct loader *l, struct rd *r);
 
 static const section_fn section_loaders[] = {
-	[SEC_STRINGS] = load_strings, [SEC_META] = load_meta,	  [SEC_FUNCS] = load_funcs,
+	[SEC_STRINGS] = load_strings,	[SEC_META] = load_meta,	  [SEC_FUNCS] = load_funcs,
 	[SEC_MAPPINGS] = load_mappings, [SEC_LOCS] = load_locs,	  [SEC_STACKS] = load_stacks,
-	[SEC_THREADS] = load_threads, [SEC_PROCS] = load_procs,	  [SEC_USAGE] = load_usage,
+	[SEC_THREADS] = load_threads,	[SEC_PROCS] = load_procs, [SEC_USAGE] = load_usage,
 	[SEC_SAMPLES] = load_samples,
 };
 
@@ -568,8 +562,8 @@ static int inflate_payload(const uint8_t *src, size_t srclen, size_t rawlen, uin
 			break;
 		}
 		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			err = zr == Z_MEM_ERROR ? -ENOMEM :
-						  bad(l, "compressed payload: %s",
+			err = zr == Z_MEM_ERROR ? -ENOMEM
+						: bad(l, "compressed payload: %s",
 						      zs.msg ? zs.msg : "invalid data");
 			break;
 		}

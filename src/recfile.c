@@ -15,37 +15,28 @@
 #include "strtab.h"
 #include "xalloc.h"
 
-#define META(id, kind, field) { id, kind, offsetof(struct prof_meta, field) }
+#define META(id, kind, field)                                                                      \
+	{                                                                                          \
+		id, kind, offsetof(struct prof_meta, field)                                        \
+	}
 
 /*
  * Every field of the metadata, by id. The ids are the file format: never
  * renumber or reuse one; new fields take new ids at the end.
  */
 const struct meta_field recfile_meta_fields[] = {
-	META(1, MK_STR, version),
-	META(2, MK_STR, cmdline),
-	META(3, MK_STR, host),
-	META(4, MK_PID, pid),
-	META(5, MK_UINT, rate_hz),
-	META(6, MK_BOOL, wall_clock),
-	META(7, MK_U64, start_unix_ns),
-	META(8, MK_U64, duration_ns),
-	META(9, MK_U64, ticks),
-	META(10, MK_U64, late_ticks),
-	META(11, MK_U64, skipped),
-	META(12, MK_U64, lost),
-	META(13, MK_U64, unwind_errors),
-	META(14, MK_U64, truncated),
-	META(15, MK_U64, pause_p50_ns),
-	META(16, MK_U64, pause_p99_ns),
-	META(17, MK_U64, pause_max_ns),
-	META(18, MK_F64, overhead_pct),
-	META(19, MK_INT, exit_status),
-	META(20, MK_BOOL, cut_short),
-	META(21, MK_STR, title),
-	META(22, MK_F64, minwidth),
-	META(23, MK_BOOL, threads),
-	META(24, MK_BOOL, processes),
+	META(1, MK_STR, version),	 META(2, MK_STR, cmdline),
+	META(3, MK_STR, host),		 META(4, MK_PID, pid),
+	META(5, MK_UINT, rate_hz),	 META(6, MK_BOOL, wall_clock),
+	META(7, MK_U64, start_unix_ns),	 META(8, MK_U64, duration_ns),
+	META(9, MK_U64, ticks),		 META(10, MK_U64, late_ticks),
+	META(11, MK_U64, skipped),	 META(12, MK_U64, lost),
+	META(13, MK_U64, unwind_errors), META(14, MK_U64, truncated),
+	META(15, MK_U64, pause_p50_ns),	 META(16, MK_U64, pause_p99_ns),
+	META(17, MK_U64, pause_max_ns),	 META(18, MK_F64, overhead_pct),
+	META(19, MK_INT, exit_status),	 META(20, MK_BOOL, cut_short),
+	META(21, MK_STR, title),	 META(22, MK_F64, minwidth),
+	META(23, MK_BOOL, threads),	 META(24, MK_BOOL, processes),
 	META(25, MK_BOOL, lines),
 };
 
@@ -166,24 +157,12 @@ static void write_meta(struct writer *w, const struct render_opts *o)
 			if (!v)
 				continue;
 			break;
-		case MK_U64:
-			v = *(const uint64_t *)at;
-			break;
-		case MK_UINT:
-			v = *(const unsigned int *)at;
-			break;
-		case MK_BOOL:
-			v = *(const bool *)at;
-			break;
-		case MK_PID:
-			v = zigzag(*(const pid_t *)at);
-			break;
-		case MK_INT:
-			v = zigzag(*(const int *)at);
-			break;
-		case MK_F64:
-			memcpy(&v, at, sizeof(v));
-			break;
+		case MK_U64: v = *(const uint64_t *)at; break;
+		case MK_UINT: v = *(const unsigned int *)at; break;
+		case MK_BOOL: v = *(const bool *)at; break;
+		case MK_PID: v = zigzag(*(const pid_t *)at); break;
+		case MK_INT: v = zigzag(*(const int *)at); break;
+		case MK_F64: memcpy(&v, at, sizeof(v)); break;
 		}
 		put_v(b, (uint64_t)f->id << 3 | wt);
 		if (wt == WT_FIXED64) {

@@ -34,7 +34,7 @@
 #include "output.h"
 
 #define RECFILE_VERSION 1
-#define RECFILE_SUFFIX ".cprof"
+#define RECFILE_SUFFIX	".cprof"
 
 /* The error for a file that is not a (readable) recording: bad magic,
  * truncated, corrupt, or from a newer cprof. */

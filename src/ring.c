@@ -10,14 +10,14 @@
 #include "ring.h"
 
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
-#define REC_WRAP 0xffffffffu
+#define REC_WRAP  0xffffffffu
 
 int ring_init(struct ring *r, size_t size)
 {
 	memset(r, 0, sizeof(*r));
 	size = ALIGN8(size);
-	r->buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		      -1, 0);
+	r->buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (r->buf == MAP_FAILED) {
 		r->buf = NULL;
 		return -errno;

@@ -20,7 +20,7 @@
 #include "xalloc.h"
 
 /* Share of the period a tick may spend capturing before it skips threads. */
-#define TICK_BUDGET 0.7
+#define TICK_BUDGET	  0.7
 #define USAGE_INTERVAL_NS 250000000ULL
 /*
  * /proc/PID/task is listed again when the thread count in /proc/PID/stat
@@ -29,7 +29,7 @@
  * RELIST_TICKS ticks in any case. Listing it every tick cost more than a
  * third of the sampler's time with 1000 threads (proc_task_readdir).
  */
-#define RELIST_TICKS 10
+#define RELIST_TICKS   10
 #define RED_ZONE_SLACK 256
 /* How long a crash capture waits for each other thread to stop. */
 #define CRASH_STOP_TIMEOUT_MS 1000
@@ -411,20 +411,11 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 			count(&s->st.vanished);
 			p->relist = true;
 			break;
-		case -EAGAIN:
-			count(&s->st.timeouts);
-			break;
-		case -EINTR:
-			count(&s->st.watchdog);
-			break;
-		case -EPERM:
-			count(&s->st.denied);
-			break;
-		case -ECANCELED:
-			break; /* held for a crash report */
-		default:
-			count(&s->st.lost);
-			break;
+		case -EAGAIN: count(&s->st.timeouts); break;
+		case -EINTR: count(&s->st.watchdog); break;
+		case -EPERM: count(&s->st.denied); break;
+		case -ECANCELED: break; /* held for a crash report */
+		default: count(&s->st.lost); break;
 		}
 		return;
 	}
@@ -477,8 +468,8 @@ static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 		 */
 		if (s->o.idle && t->sampled)
 			emit_reused(s, p, t);
-		else if (s->o.idle && read_thread_stat(t, &st) && st.state != 'T' && st.state != 't' &&
-			 st.state != 'Z' && st.state != 'X')
+		else if (s->o.idle && read_thread_stat(t, &st) && st.state != 'T' &&
+			 st.state != 't' && st.state != 'Z' && st.state != 'X')
 			goto filter;
 		return;
 	}
@@ -724,7 +715,8 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 					    !tracer_child_exited(s->tracer, NULL);
 			     tries++)
 				tracer_wait_event(s->tracer, tries ? 10 : 0);
-			if (s->o.launched && p->pid == s->o.pid && tracer_child_exited(s->tracer, &ws))
+			if (s->o.launched && p->pid == s->o.pid &&
+			    tracer_child_exited(s->tracer, &ws))
 				atomic_store(&s->child_status, ws);
 			emit_proc(s, REC_PROC_EXIT, p->pid,
 				  s->o.launched && p->pid == s->o.pid ? ws : -1);
@@ -744,7 +736,8 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 
 			if (monotonic_ns() - tick_start > budget) {
 				/* Out of time: skip the rest, start with them next tick. */
-				atomic_fetch_add_explicit(&s->st.skipped, n - k, memory_order_relaxed);
+				atomic_fetch_add_explicit(&s->st.skipped, n - k,
+							  memory_order_relaxed);
 				p->rr = idx;
 				break;
 			}
@@ -810,7 +803,8 @@ static void *sampler_main(void *arg)
 
 		/* Jitter of up to ±10% around the nominal tick avoids lock-step
 		 * aliasing with periodic work in the target. */
-		int64_t jitter = (int64_t)(xorshift(&s->rng) % (period / 5 + 1)) - (int64_t)(period / 10);
+		int64_t jitter =
+			(int64_t)(xorshift(&s->rng) % (period / 5 + 1)) - (int64_t)(period / 10);
 
 		int64_t offset = (int64_t)(k * period) + jitter;
 
@@ -831,7 +825,8 @@ static void *sampler_main(void *arg)
 			/* Behind by more than a period: drop the missed ticks. */
 			uint64_t missed = (now - next) / period;
 
-			atomic_fetch_add_explicit(&s->st.missed_ticks, missed, memory_order_relaxed);
+			atomic_fetch_add_explicit(&s->st.missed_ticks, missed,
+						  memory_order_relaxed);
 			count(&s->st.late_ticks);
 			k += missed;
 		} else if (now - next > period / 2) {

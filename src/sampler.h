@@ -55,8 +55,8 @@ struct rec_proc {
 struct rec_crash {
 	pid_t pid, tid; /* the thread that received the signal */
 	int signo, code;
-	pid_t sender;	/* for signals sent by a process (kill, abort), else 0 */
-	uint64_t addr;	/* fault address for SIGSEGV, SIGBUS, SIGFPE, SIGILL */
+	pid_t sender;  /* for signals sent by a process (kill, abort), else 0 */
+	uint64_t addr; /* fault address for SIGSEGV, SIGBUS, SIGFPE, SIGILL */
 	uint64_t time_ns;
 };
 
@@ -67,20 +67,20 @@ struct rec_usage {
 };
 
 struct sampler_opts {
-	pid_t pid;	   /* the target, or the launched child */
+	pid_t pid; /* the target, or the launched child */
 	unsigned int rate_hz;
 	uint64_t duration_ns; /* 0: until stopped */
-	bool idle;	   /* wall-clock: sample sleeping threads too */
-	const pid_t *tids; /* sorted filter, or NULL */
+	bool idle;	      /* wall-clock: sample sleeping threads too */
+	const pid_t *tids;    /* sorted filter, or NULL */
 	size_t ntids;
 	const regex_t *thread_name; /* filter, or NULL */
 	uint32_t stack_cap;	    /* initial bytes copied above SP */
 	uint32_t stack_cap_max;
 	int watchdog_ms;
-	bool launched;	 /* pid is our child: reap it, report its status */
+	bool launched;	   /* pid is our child: reap it, report its status */
 	bool subprocesses; /* also sample descendants as they appear */
 	bool on_crash;	   /* stay attached and capture a fatal signal */
-	int stall_ms;	 /* test hook: stall while stopped */
+	int stall_ms;	   /* test hook: stall while stopped */
 };
 
 /* Counters shared with the consumer (read with relaxed atomics). */

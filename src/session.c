@@ -24,7 +24,7 @@
 #include "unwind.h"
 #include "xalloc.h"
 
-#define RING_SIZE (16u << 20)
+#define RING_SIZE   (16u << 20)
 #define WATCHDOG_MS 250
 
 void session_opts_init(struct session_opts *o)
@@ -67,12 +67,8 @@ int session_parse_opt(struct session_opts *o, int c, const char *arg)
 			return EXIT_USAGE;
 		}
 		return 1;
-	case 'i':
-		o->idle = true;
-		return 1;
-	case 'v':
-		log_verbosity++;
-		return 1;
+	case 'i': o->idle = true; return 1;
+	case 'v': log_verbosity++; return 1;
 	case OPT_TID:
 		free(o->tids);
 		o->tids = NULL;
@@ -87,7 +83,8 @@ int session_parse_opt(struct session_opts *o, int c, const char *arg)
 		err = regcomp(&o->name_re, arg, REG_EXTENDED | REG_NOSUB);
 		if (err) {
 			regerror(err, &o->name_re, why, sizeof(why));
-			error_msg("--thread-name: '%s' is not a valid regular expression: %s", arg, why);
+			error_msg("--thread-name: '%s' is not a valid regular expression: %s", arg,
+				  why);
 			o->have_name_re = false;
 			return EXIT_USAGE;
 		}
@@ -96,15 +93,9 @@ int session_parse_opt(struct session_opts *o, int c, const char *arg)
 	case OPT_DEBUG_DIR:
 		*VEC_PUSH(o->debug_dirs, o->ndebug_dirs, o->cap_debug_dirs) = arg;
 		return 1;
-	case OPT_DEBUGINFOD:
-		o->debuginfod = true;
-		return 1;
-	case OPT_NO_INLINE:
-		o->no_inline = true;
-		return 1;
-	case OPT_SUBPROCESSES:
-		o->subprocesses = true;
-		return 1;
+	case OPT_DEBUGINFOD: o->debuginfod = true; return 1;
+	case OPT_NO_INLINE: o->no_inline = true; return 1;
+	case OPT_SUBPROCESSES: o->subprocesses = true; return 1;
 	case OPT_MAX_DEPTH:
 		if (parse_uint(arg, 1, UNWIND_MAX_FRAMES, &v, why, sizeof(why))) {
 			error_msg("--max-depth: %s", why);
@@ -119,13 +110,11 @@ int session_parse_opt(struct session_opts *o, int c, const char *arg)
 		}
 		o->stack_size = (uint32_t)size;
 		return 1;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
-int session_finish_opts(struct session_opts *o, const char *cmd, int argc, char **argv,
-			int optind_)
+int session_finish_opts(struct session_opts *o, const char *cmd, int argc, char **argv, int optind_)
 {
 	if (optind_ < argc)
 		o->argv = &argv[optind_];
@@ -134,8 +123,9 @@ int session_finish_opts(struct session_opts *o, const char *cmd, int argc, char 
 		return EXIT_USAGE;
 	}
 	if (!o->argv && !o->pid) {
-		error_msg("%s: nothing to profile: give --pid PID or -- COMMAND [ARGS] (try --help)",
-			  cmd);
+		error_msg(
+			"%s: nothing to profile: give --pid PID or -- COMMAND [ARGS] (try --help)",
+			cmd);
 		return EXIT_USAGE;
 	}
 	if (o->ndebug_dirs)
@@ -243,7 +233,8 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		.on_crash = o->on_crash,
 	};
 	struct collect_opts co = {
-		.sym = { .no_inline = o->no_inline, .debug_dirs = o->ndebug_dirs ? o->debug_dirs : NULL },
+		.sym = { .no_inline = o->no_inline,
+			 .debug_dirs = o->ndebug_dirs ? o->debug_dirs : NULL },
 		.max_frames = o->max_depth,
 		.stack_cap_max = 256 * 1024,
 	};

@@ -33,35 +33,35 @@ enum {
 };
 
 /* Long options every sampling command accepts (to splice into its table). */
-#define SESSION_LONGOPTS                                                     \
-	{ "pid", required_argument, NULL, 'p' },                             \
-	{ "rate", required_argument, NULL, 'r' },                            \
-	{ "idle", no_argument, NULL, 'i' },                                  \
-	{ "tid", required_argument, NULL, OPT_TID },                         \
-	{ "thread-name", required_argument, NULL, OPT_THREAD_NAME },         \
-	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },             \
-	{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },                 \
-	{ "no-inline", no_argument, NULL, OPT_NO_INLINE },                   \
-	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },             \
-	{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },           \
-	{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },             \
-	{ "verbose", no_argument, NULL, 'v' }
+#define SESSION_LONGOPTS                                                                           \
+	{ "pid", required_argument, NULL, 'p' }, { "rate", required_argument, NULL, 'r' },         \
+		{ "idle", no_argument, NULL, 'i' }, { "tid", required_argument, NULL, OPT_TID },   \
+		{ "thread-name", required_argument, NULL, OPT_THREAD_NAME },                       \
+		{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR },                           \
+		{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },                               \
+		{ "no-inline", no_argument, NULL, OPT_NO_INLINE },                                 \
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },                           \
+		{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },                         \
+		{ "subprocesses", no_argument, NULL, OPT_SUBPROCESSES },                           \
+	{                                                                                          \
+		"verbose", no_argument, NULL, 'v'                                                  \
+	}
 #define SESSION_SHORTOPTS "p:r:iv"
 
-#define SESSION_HELP                                                                          \
-	"  -p, --pid PID            profile this running process\n"                          \
-	"  -r, --rate HZ            samples per second (default 100)\n"                      \
-	"  -i, --idle               also sample sleeping threads (wall-clock profile);\n"    \
-	"                           blocked threads are then stopped, see the manual\n"      \
-	"      --tid LIST           only these threads (e.g. 1234,1240-1245)\n"              \
-	"      --thread-name REGEX  only threads whose name matches (extended regex)\n"      \
-	"      --subprocesses       also profile child processes as they appear\n"         \
-	"      --no-inline          do not expand inlined functions\n"                       \
-	"      --max-depth N        frames kept per stack (default 512)\n"                   \
-	"      --stack-size BYTES   stack bytes copied per sample at first (default 32K;\n"  \
-	"                           grows by itself for deep stacks)\n"                      \
-	"      --debug-dir DIR      also look for debug files in DIR (repeatable)\n"         \
-	"      --debuginfod         fetch missing debug files from DEBUGINFOD_URLS\n"        \
+#define SESSION_HELP                                                                               \
+	"  -p, --pid PID            profile this running process\n"                                \
+	"  -r, --rate HZ            samples per second (default 100)\n"                            \
+	"  -i, --idle               also sample sleeping threads (wall-clock profile);\n"          \
+	"                           blocked threads are then stopped, see the manual\n"            \
+	"      --tid LIST           only these threads (e.g. 1234,1240-1245)\n"                    \
+	"      --thread-name REGEX  only threads whose name matches (extended regex)\n"            \
+	"      --subprocesses       also profile child processes as they appear\n"                 \
+	"      --no-inline          do not expand inlined functions\n"                             \
+	"      --max-depth N        frames kept per stack (default 512)\n"                         \
+	"      --stack-size BYTES   stack bytes copied per sample at first (default 32K;\n"        \
+	"                           grows by itself for deep stacks)\n"                            \
+	"      --debug-dir DIR      also look for debug files in DIR (repeatable)\n"               \
+	"      --debuginfod         fetch missing debug files from DEBUGINFOD_URLS\n"              \
 	"  -v, --verbose            print debugging messages (repeat for more)\n"
 
 struct session_opts {
@@ -113,7 +113,7 @@ struct session {
 	pid_t pid;
 	bool launched;
 	bool child_reaped;
-	bool terminated;	/* the launched command was ended by us */
+	bool terminated; /* the launched command was ended by us */
 	int terminated_status;
 	uint64_t start_real_ns;
 	uint64_t end_ns;

@@ -236,8 +236,8 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
 			return -1;
 		memcpy(dir, m->img->name, dlen);
 		dir[dlen] = '\0';
-		const char *const fmts[] = { "/proc/%d/root/usr/lib/debug%s/%s", "/proc/%d/root%s/.debug/%s",
-					     "/proc/%d/root%s/%s" };
+		const char *const fmts[] = { "/proc/%d/root/usr/lib/debug%s/%s",
+					     "/proc/%d/root%s/.debug/%s", "/proc/%d/root%s/%s" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
 			snprintf(path, sizeof(path), fmts[i], m->root_pid, dir, debuglink_file);
@@ -434,7 +434,8 @@ static void build_cu_map(struct symmod *m)
 		Dwarf_Addr base, start, end;
 		ptrdiff_t r = 0;
 
-		if (dwarf_offdie(m->dw, off + hsize, &cu) && dwarf_tag(&cu) == DW_TAG_compile_unit) {
+		if (dwarf_offdie(m->dw, off + hsize, &cu) &&
+		    dwarf_tag(&cu) == DW_TAG_compile_unit) {
 			bool any = false;
 
 			while ((r = dwarf_ranges(&cu, r, &base, &start, &end)) > 0) {
@@ -821,8 +822,9 @@ void symbolizer_lookup(struct symbolizer *s, struct elfimg *img, uint64_t vaddr,
 		/* DWARF without a name (rare): fall back on the symbol. */
 		for (int i = 0; i < out->n; i++)
 			if (!out->frames[i].func)
-				out->frames[i].func = f && i == out->n - 1 ? f->name :
-						      strtab_intern(s->strings, "??");
+				out->frames[i].func = f && i == out->n - 1
+							      ? f->name
+							      : strtab_intern(s->strings, "??");
 		goto done;
 	}
 	if (f) {

@@ -27,7 +27,7 @@ struct symframe {
 	int line;	       /* 0 when unknown */
 	const char *decl_file; /* where the function is defined, or NULL */
 	int decl_line;
-	bool inlined;	       /* this frame was inlined into the next one */
+	bool inlined; /* this frame was inlined into the next one */
 };
 
 #define SYM_MAX_INLINE 32

@@ -36,22 +36,29 @@ void target_permission_hint(pid_t pid, char *buf, size_t len)
 
 	if (tracer)
 		snprintf(buf, len,
-			 "it is already traced by pid %d (%s), and a process can have only one tracer: detach the debugger, strace or profiler first",
+			 "it is already traced by pid %d (%s), and a process can have only one "
+			 "tracer: detach the debugger, strace or profiler first",
 			 tracer, comm);
 	else if (scope >= 3)
 		snprintf(buf, len, "kernel.yama.ptrace_scope = %d forbids all ptrace use", scope);
 	else if (scope == 2)
 		snprintf(buf, len,
-			 "kernel.yama.ptrace_scope = 2 allows tracing only with CAP_SYS_PTRACE: run cprof as root");
+			 "kernel.yama.ptrace_scope = 2 allows tracing only with CAP_SYS_PTRACE: "
+			 "run cprof as root");
 	else if (scope == 1 && geteuid() != 0)
 		snprintf(buf, len,
-			 "kernel.yama.ptrace_scope = 1 allows tracing only descendants: run cprof as root or with CAP_SYS_PTRACE, or start the program under cprof (cprof record -- CMD)");
+			 "kernel.yama.ptrace_scope = 1 allows tracing only descendants: run cprof "
+			 "as root or with CAP_SYS_PTRACE, or start the program under cprof (cprof "
+			 "record -- CMD)");
 	else if (geteuid() == 0)
 		snprintf(buf, len,
-			 "even root may not trace it here: in a container, grant CAP_SYS_PTRACE (docker run --cap-add SYS_PTRACE) and allow ptrace in the seccomp profile");
+			 "even root may not trace it here: in a container, grant CAP_SYS_PTRACE "
+			 "(docker run --cap-add SYS_PTRACE) and allow ptrace in the seccomp "
+			 "profile");
 	else
 		snprintf(buf, len,
-			 "the process belongs to another user or is not dumpable: run cprof as root or with CAP_SYS_PTRACE");
+			 "the process belongs to another user or is not dumpable: run cprof as "
+			 "root or with CAP_SYS_PTRACE");
 }
 
 enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
@@ -90,19 +97,22 @@ enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
 		return TARGET_NOT_FOUND;
 	}
 	if ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2) {
-		snprintf(why, whylen, "cannot profile pid %d (%s): it is a kernel thread", pid, st.comm);
+		snprintf(why, whylen, "cannot profile pid %d (%s): it is a kernel thread", pid,
+			 st.comm);
 		return TARGET_KERNEL_THREAD;
 	}
 	if (st.state == 'Z' && st.num_threads > 1) {
 		/* /proc/PID/maps, exe and root are gone with the leader's mm. */
 		snprintf(why, whylen,
-			 "cannot profile pid %d (%s): its main thread has exited; the process lives on in other threads, but without the main thread its memory map cannot be read",
+			 "cannot profile pid %d (%s): its main thread has exited; the process "
+			 "lives on in other threads, but without the main thread its memory map "
+			 "cannot be read",
 			 pid, st.comm);
 		return TARGET_ZOMBIE;
 	}
 	if (st.state == 'Z' || st.state == 'X') {
-		snprintf(why, whylen, "cannot profile pid %d (%s): the process has exited (zombie)", pid,
-			 st.comm);
+		snprintf(why, whylen, "cannot profile pid %d (%s): the process has exited (zombie)",
+			 pid, st.comm);
 		return TARGET_ZOMBIE;
 	}
 	/* process_vm_readv makes the same PTRACE_MODE_ATTACH check as ptrace. */
@@ -113,8 +123,8 @@ enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
 		char hint[512];
 
 		target_permission_hint(pid, hint, sizeof(hint));
-		snprintf(why, whylen, "cannot trace pid %d (%s): %s; %s", pid, st.comm, strerror(EPERM),
-			 hint);
+		snprintf(why, whylen, "cannot trace pid %d (%s): %s; %s", pid, st.comm,
+			 strerror(EPERM), hint);
 		return TARGET_PERMISSION;
 	}
 	return TARGET_OK;
@@ -123,11 +133,8 @@ enum target_status target_check(pid_t *pidp, char *why, size_t whylen)
 int target_exit_code(enum target_status st)
 {
 	switch (st) {
-	case TARGET_OK:
-		return EXIT_OK;
-	case TARGET_PERMISSION:
-		return EXIT_PERMISSION;
-	default:
-		return EXIT_NO_TARGET;
+	case TARGET_OK: return EXIT_OK;
+	case TARGET_PERMISSION: return EXIT_PERMISSION;
+	default: return EXIT_NO_TARGET;
 	}
 }

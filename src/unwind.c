@@ -61,8 +61,7 @@ static int get_dyn_info_list_addr(unw_addr_space_t unw, unw_word_t *addr, void *
 	return -UNW_ENOINFO;
 }
 
-static int access_mem(unw_addr_space_t unw, unw_word_t addr, unw_word_t *val, int write,
-		      void *arg)
+static int access_mem(unw_addr_space_t unw, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
 	struct unwind_ctx *ctx = arg;
 	const struct snapshot *s = ctx->s;
@@ -96,8 +95,7 @@ static int access_mem(unw_addr_space_t unw, unw_word_t addr, unw_word_t *val, in
 	return -UNW_EINVAL;
 }
 
-static int access_reg(unw_addr_space_t unw, unw_regnum_t reg, unw_word_t *val, int write,
-		      void *arg)
+static int access_reg(unw_addr_space_t unw, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
 {
 	const struct user_regs_struct *r = &((struct unwind_ctx *)arg)->s->regs;
 	(void)unw;
@@ -248,11 +246,8 @@ static bool retry_leaf(struct unwind_ctx *ctx, struct snapshot *retry, unw_curso
 			return true;
 		}
 		break;
-	case LEAF_NEW_THREAD:
-		r->error = 0;
-		break;
-	default:
-		break;
+	case LEAF_NEW_THREAD: r->error = 0; break;
+	default: break;
 	}
 	return false;
 }
@@ -298,7 +293,8 @@ int unwind_snapshot(const struct aspace *as, const struct snapshot *s, int max_f
 
 			if (bogus || !ip) {
 				r->error = bogus ? -UNW_EBADFRAME : 0;
-				if (r->n == 1 && ctx.s == s && retry_leaf(&ctx, &retry, &cursor, r)) {
+				if (r->n == 1 && ctx.s == s &&
+				    retry_leaf(&ctx, &retry, &cursor, r)) {
 					after_signal = false;
 					continue;
 				}

@@ -22,7 +22,7 @@ char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_MALLOC;
 void *xgrow(void *p, size_t *cap, size_t need, size_t elsize);
 
 /* Append one element to a (ptr, len, cap) triple; evaluates to its slot. */
-#define VEC_PUSH(ptr, len, cap) \
+#define VEC_PUSH(ptr, len, cap)                                                                    \
 	((ptr) = xgrow((ptr), &(cap), (len) + 1, sizeof(*(ptr))), &(ptr)[(len)++])
 
 #endif
