@@ -64,6 +64,10 @@ int proc_parse_stat(const char *buf, struct proc_stat *st)
 		clen = sizeof(st->comm) - 1;
 	memcpy(st->comm, open + 1, clen);
 	st->comm[clen] = '\0';
+	/* A thread names itself (PR_SET_NAME): no escape sequences for terminals. */
+	for (char *c = st->comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	p = close + 2;
 	if (!*p)
 		return -EINVAL;

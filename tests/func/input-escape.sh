@@ -103,4 +103,22 @@ sys.exit(0 if sys.argv[2] in strings(d) else 1)
 PY
 done
 [ "$i" -lt 20 ] || fail "dump --json: the markup name in none of 20 dumps"
+
+# Text for terminals: the name's ESC and other control bytes never reach
+# them (they could recolour or rewrite the screen).
+run_cprof record -d 0.5 -o "$T/t.cprof" -p "$TARGET_PID"
+expect_rc 0 "record for the text outputs"
+run_cprof report "$T/t.cprof"
+expect_rc 0 "report (text)"
+if LC_ALL=C grep -q "$(printf '\033')" "$OUT"; then
+	fail "report text carries an ESC byte from a function name"
+fi
+assert_grep "$OUT" 'ctl\?\?\[31m tab\?here' "control bytes shown as '?' in report text"
+for i in 1 2 3 4 5; do
+	run_cprof dump -p "$TARGET_PID"
+	expect_rc 0 "dump (text)"
+	if LC_ALL=C grep -q "$(printf '\033')" "$OUT"; then
+		fail "dump text carries an ESC byte from a function name"
+	fi
+done
 stop_target
