@@ -158,7 +158,7 @@ install: $(B)/cprof
 lint: $(TEST_DEPS_STAMP)
 	$(Q)scripts/lint.sh
 
-# Overhead benchmark (docs/PERFORMANCE.md): BENCH_ARGS=--quick for a short run.
+# Every benchmark, one table (docs/PERFORMANCE.md): BENCH_ARGS=--quick for a short run.
 BENCH_BINS := $(patsubst scripts/bench/%.c,$(B)/bench/%,$(wildcard scripts/bench/*.c))
 BENCH_LIBS_allstop = $(shell $(PKG_CONFIG) --cflags --libs libunwind-ptrace 2>/dev/null)
 
@@ -169,8 +169,8 @@ $(B)/bench/%: scripts/bench/%.c scripts/bench/bench.h | $(DEPS_STAMP)
 
 bench-tools: $(BENCH_BINS)
 
-bench: $(B)/cprof bench-tools
-	$(Q)scripts/bench-overhead --build $(B) $(BENCH_ARGS)
+bench: $(B)/cprof bench-tools $(B)/targets/O2/t-ratio
+	$(Q)scripts/bench-all --build $(B) $(BENCH_ARGS)
 
 .PHONY: bench bench-tools
 
