@@ -399,6 +399,30 @@ static ssize_t read_stack(struct tracer *t, pid_t tid, uint64_t sp, uint8_t *buf
 	return process_vm_readv(tid, &local, 1, t->iov, n, 0);
 }
 
+/*
+ * The copy taken while a thread is stopped: its registers and its stack
+ * into buf. Fills the register, stack and SNAP_CAP_HIT parts of out.
+ * Returns false (errno set) when the registers cannot be read.
+ */
+static bool copy_stopped(struct tracer *t, pid_t tid, uint8_t *buf, uint32_t cap,
+			 const struct maps *bounds, struct snapshot *out)
+{
+	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
+	uint64_t start = 0, want = 0;
+	ssize_t got;
+
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) < 0)
+		return false;
+	got = read_stack(t, tid, out->regs.rsp, buf, cap, bounds, &start, &want);
+	out->stack = buf;
+	out->stack_start = start;
+	out->stack_len = got > 0 ? (uint32_t)got : 0;
+	out->stack_cap = cap;
+	if (got > 0 && (uint64_t)got == want && start + want >= out->regs.rsp + cap)
+		out->flags |= SNAP_CAP_HIT;
+	return true;
+}
+
 static bool take_stopped(struct tracer *t, pid_t tid)
 {
 	/* Returns false when the watchdog already detached this thread. */
@@ -466,13 +490,9 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	atomic_store(&t->stopped_since, t_stopped);
 	atomic_store(&t->stopped_tid, tid);
 
-	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
-	uint64_t start = 0, want = 0;
-	ssize_t got = -1;
-	bool regs_ok = ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) == 0;
+	bool regs_ok = copy_stopped(t, tid, buf, cap, bounds, out);
 
 	if (regs_ok) {
-		got = read_stack(t, tid, out->regs.rsp, buf, cap, bounds, &start, &want);
 		if (t->test_stall_ms > 0) {
 			struct timespec ts = ns_to_ts((uint64_t)t->test_stall_ms * 1000000ULL);
 
@@ -505,14 +525,8 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 
 	out->pause_ns = (uint32_t)MIN(t_resumed - t0, (uint64_t)UINT32_MAX);
 	out->stopped_ns = (uint32_t)MIN(t_resumed - t_stopped, (uint64_t)UINT32_MAX);
-	out->stack = buf;
-	out->stack_start = start;
-	out->stack_len = got > 0 ? (uint32_t)got : 0;
-	out->stack_cap = cap;
 	out->stop_signal = inject;
-	if (got > 0 && (uint64_t)got == want && start + want >= out->regs.rsp + cap)
-		flags |= SNAP_CAP_HIT;
-	out->flags = flags;
+	out->flags |= flags;
 	return 0;
 }
 
@@ -556,24 +570,13 @@ const struct tracer_crash *tracer_crash_pending(const struct tracer *t)
 int tracer_capture_stopped(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
 			   const struct maps *bounds, struct snapshot *out)
 {
-	struct iovec regs_iov = { &out->regs, sizeof(out->regs) };
-	uint64_t start = 0, want = 0;
-	ssize_t got;
-
 	memset(out, 0, sizeof(*out));
-	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &regs_iov) < 0)
+	if (!copy_stopped(t, tid, buf, cap, bounds, out))
 		return -errno;
-	got = read_stack(t, tid, out->regs.rsp, buf, cap, bounds, &start, &want);
 	out->pid = pid;
 	out->tid = tid;
 	out->time_ns = monotonic_ns();
-	out->stack = buf;
-	out->stack_start = start;
-	out->stack_len = got > 0 ? (uint32_t)got : 0;
-	out->stack_cap = cap;
-	out->flags = SNAP_SIGNAL_STOP;
-	if (got > 0 && (uint64_t)got == want && start + want >= out->regs.rsp + cap)
-		out->flags |= SNAP_CAP_HIT;
+	out->flags |= SNAP_SIGNAL_STOP;
 	return 0;
 }
 

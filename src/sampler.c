@@ -393,6 +393,24 @@ static void emit_reused(struct sampler *s, struct tproc *p, struct tthread *t)
 	count(&s->st.reused);
 }
 
+/* Commit a record whose stack the tracer has just copied in place. */
+static void commit_sample(struct sampler *s, struct rec_sample *r, const struct snapshot *snap,
+			  uint32_t extra_flags, char state, const char comm[16])
+{
+	r->pid = snap->pid;
+	r->tid = snap->tid;
+	r->time_ns = snap->time_ns;
+	r->regs = snap->regs;
+	r->stack_start = snap->stack_start;
+	r->stack_len = snap->stack_len;
+	r->stack_cap = snap->stack_cap;
+	r->flags = snap->flags | extra_flags;
+	r->pause_ns = snap->pause_ns;
+	r->state = state;
+	memcpy(r->comm, comm, sizeof(r->comm));
+	ring_commit(s->ring, r, sizeof(*r) + snap->stack_len);
+}
+
 static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint32_t extra_flags)
 {
 	uint32_t cap = stack_cap_for(s, t->tid);
@@ -419,18 +437,7 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 		}
 		return;
 	}
-	r->pid = p->pid;
-	r->tid = t->tid;
-	r->time_ns = snap.time_ns;
-	r->regs = snap.regs;
-	r->stack_start = snap.stack_start;
-	r->stack_len = snap.stack_len;
-	r->stack_cap = snap.stack_cap;
-	r->flags = snap.flags | extra_flags;
-	r->pause_ns = snap.pause_ns;
-	r->state = t->state;
-	memcpy(r->comm, t->comm, sizeof(r->comm));
-	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
+	commit_sample(s, r, &snap, extra_flags, t->state, t->comm);
 	if (extra_flags & SNAP_CRASH)
 		return;
 	record_pause(s, snap.pause_ns);
@@ -607,25 +614,16 @@ static void crash_thread_sample(struct sampler *s, struct tproc *p, pid_t tid)
 	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r) + cap + RED_ZONE_SLACK);
 	struct snapshot snap;
 	struct proc_stat st;
+	char comm[16] = "";
 
 	if (!r)
 		return;
 	if (tracer_capture_stopped(s->tracer, p->pid, tid, (uint8_t *)(r + 1), cap, &p->mw.cur,
 				   &snap))
 		return; /* an uncommitted reservation is simply reused */
-	memset(r, 0, sizeof(*r));
-	r->pid = p->pid;
-	r->tid = tid;
-	r->time_ns = snap.time_ns;
-	r->regs = snap.regs;
-	r->stack_start = snap.stack_start;
-	r->stack_len = snap.stack_len;
-	r->stack_cap = snap.stack_cap;
-	r->flags = snap.flags | SNAP_CRASH;
-	r->state = 't';
 	if (proc_read_stat(p->pid, tid, &st) == 0)
-		snprintf(r->comm, sizeof(r->comm), "%.15s", st.comm);
-	ring_commit(s->ring, r, sizeof(*r) + snap.stack_len);
+		snprintf(comm, sizeof(comm), "%.15s", st.comm);
+	commit_sample(s, r, &snap, SNAP_CRASH, 't', comm);
 }
 
 /*
