@@ -24,6 +24,25 @@
 #define PAGE	 4096ULL
 #define MAX_IOV	 1024
 
+/* How the watchdog let go of a batch entry (batch_entry.released). */
+enum { BATCH_DETACHED = 1, BATCH_GONE = 2 };
+
+/*
+ * One thread of a batch. `claim` holds the tid until the entry is taken,
+ * either by tracer_batch_run() when the stop arrives or by the watchdog's
+ * handler: both run on the tracer thread, so an atomic exchange is enough
+ * to keep them from taking the same entry.
+ */
+struct batch_entry {
+	atomic_int claim;
+	atomic_int released;
+	int wstatus; /* what the watchdog's waitpid() saw, when released */
+	pid_t pid, tid;
+	uint32_t cap;
+	const struct maps *bounds;
+	uint64_t t0;
+};
+
 struct tracer {
 	pid_t child;
 	bool child_exited;
@@ -45,6 +64,11 @@ struct tracer {
 	pid_t *attached; /* sorted */
 	size_t nattached, cap_attached;
 	struct tracer_crash crash;
+
+	/* Threads interrupted and not yet copied (tracer_batch_add/run). */
+	struct batch_entry batch[TRACER_BATCH_MAX];
+	atomic_size_t nbatch;
+	atomic_uint_fast64_t batch_since;
 
 	/* Watchdog state, shared with the watchdog thread and signal handler. */
 	pthread_t tracer_thread;
@@ -314,42 +338,6 @@ void tracer_wait_event(struct tracer *t, int timeout_ms)
 		tracer_poll(t);
 }
 
-/* Wait for the stop of `tid`, dispatching everything else meanwhile. */
-static int wait_stop(struct tracer *t, pid_t tid, int *status)
-{
-	uint64_t deadline = monotonic_ns() + (uint64_t)t->stop_timeout_ms * 1000000ULL;
-
-	for (;;) {
-		int st;
-		pid_t r = waitpid(-1, &st, __WALL | WNOHANG);
-
-		if (r == tid) {
-			if (WIFSTOPPED(st)) {
-				*status = st;
-				return 0;
-			}
-			dispatch(t, r, st);
-			return -ESRCH;
-		}
-		if (r > 0) {
-			dispatch(t, r, st);
-			continue;
-		}
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -ESRCH; /* ECHILD: tid is no longer traced by us */
-		}
-		uint64_t now = monotonic_ns();
-
-		if (now >= deadline)
-			return -EAGAIN;
-		struct timespec ts = ns_to_ts(deadline - now);
-
-		sigtimedwait(&t->chld, NULL, &ts);
-	}
-}
-
 static bool thread_gone(pid_t pid, pid_t tid)
 {
 	struct proc_stat st;
@@ -429,14 +417,23 @@ static bool take_stopped(struct tracer *t, pid_t tid)
 	return atomic_exchange(&t->stopped_tid, 0) == tid;
 }
 
-int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
-		  const struct maps *bounds, struct snapshot *out)
+static int batch_find(const struct tracer *t, pid_t tid)
 {
-	uint64_t t0 = monotonic_ns();
-	int status, err, inject = 0;
-	uint32_t flags = 0;
+	for (size_t i = 0; i < t->nbatch; i++)
+		if (t->batch[i].tid == tid && atomic_load(&t->batch[i].claim))
+			return (int)i;
+	return -1;
+}
 
-	memset(out, 0, sizeof(*out));
+int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
+		     const struct maps *bounds)
+{
+	struct batch_entry *e;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	if (t->nbatch >= TRACER_BATCH_MAX)
+		return -ENOSPC;
 	if (t->crash.pending && tid == t->crash.tid)
 		return -ECANCELED; /* held: tracer_capture_stopped() takes it */
 	if (!t->attach_mode || !is_attached(t, tid)) {
@@ -457,19 +454,36 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 			add_pending(t, tid);
 		return -ESRCH;
 	}
-	err = wait_stop(t, tid, &status);
-	if (err == -EAGAIN) {
-		add_pending(t, tid);
-		return -EAGAIN;
-	}
-	if (err)
-		return err;
+	e = &t->batch[t->nbatch];
+	e->pid = pid;
+	e->cap = cap;
+	e->bounds = bounds;
+	e->t0 = t0;
+	e->tid = tid;
+	atomic_store(&e->released, 0);
+	atomic_store(&e->claim, tid);
+	if (!t->nbatch)
+		atomic_store(&t->batch_since, t0);
+	t->nbatch++;
+	return (int)(t->nbatch - 1);
+}
 
+/*
+ * Entry i has stopped with `status`: copy it into the sink's buffer and let
+ * it go. Returns the error to report for it.
+ */
+static int batch_capture(struct tracer *t, size_t i, pid_t tid, int status, bool abandon,
+			 const struct tracer_sink *sink, struct snapshot *out)
+{
+	struct batch_entry *e = &t->batch[i];
 	int event = status >> 16;
-	int sig = WSTOPSIG(status);
+	int sig = WSTOPSIG(status), inject = 0;
+	uint32_t flags = 0;
+	uint8_t *buf;
 
+	memset(out, 0, sizeof(*out));
 	if (event == PTRACE_EVENT_STOP) {
-		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		if (is_group_stop_signal(sig))
 			flags |= SNAP_GROUP_STOP;
 	} else if (event == 0) {
 		if (t->attach_mode && !t->crash.pending && !t->crash.done &&
@@ -490,18 +504,15 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	atomic_store(&t->stopped_since, t_stopped);
 	atomic_store(&t->stopped_tid, tid);
 
-	bool regs_ok = copy_stopped(t, tid, buf, cap, bounds, out);
+	buf = abandon ? NULL : sink->buffer(sink->ctx, i);
+	bool regs_ok = buf && copy_stopped(t, tid, buf, e->cap, e->bounds, out);
 
-	if (regs_ok) {
-		if (t->test_stall_ms > 0) {
-			struct timespec ts = ns_to_ts((uint64_t)t->test_stall_ms * 1000000ULL);
+	if (regs_ok && t->test_stall_ms > 0) {
+		struct timespec ts = ns_to_ts((uint64_t)t->test_stall_ms * 1000000ULL);
 
-			nanosleep(&ts, NULL);
-		}
+		nanosleep(&ts, NULL);
 	}
-
 	if (!take_stopped(t, tid)) {
-		out->flags = SNAP_WATCHDOG;
 		if (t->attach_mode)
 			set_attached(t, tid, false); /* the watchdog detached it */
 		return -EINTR;
@@ -515,19 +526,160 @@ int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t
 	} else if (ptrace(PTRACE_DETACH, tid, 0, (void *)(long)inject) < 0 && errno != ESRCH) {
 		debug_msg(1, "detach %d: %s", tid, strerror(errno));
 	}
+	if (!buf)
+		return abandon ? -EINTR : -ENOBUFS;
 	if (!regs_ok)
 		return -ESRCH;
 
-	out->pid = pid;
+	out->pid = e->pid;
 	out->tid = tid;
-	out->time_ns = t0;
+	out->time_ns = e->t0;
 	uint64_t t_resumed = monotonic_ns();
 
-	out->pause_ns = (uint32_t)MIN(t_resumed - t0, (uint64_t)UINT32_MAX);
+	out->pause_ns = (uint32_t)MIN(t_resumed - e->t0, (uint64_t)UINT32_MAX);
 	out->stopped_ns = (uint32_t)MIN(t_resumed - t_stopped, (uint64_t)UINT32_MAX);
 	out->stop_signal = inject;
 	out->flags |= flags;
 	return 0;
+}
+
+static void batch_finish(size_t i, int err, const struct snapshot *snap,
+			 const struct tracer_sink *sink, size_t *left)
+{
+	static const struct snapshot none;
+
+	sink->done(sink->ctx, i, err, err ? &none : snap);
+	(*left)--;
+}
+
+/*
+ * Entries the watchdog let go while this thread was held up elsewhere: its
+ * handler detached the stopped ones and reaped the ones that died.
+ */
+static void batch_collect_released(struct tracer *t, const struct tracer_sink *sink, size_t *left)
+{
+	for (size_t i = 0; i < t->nbatch; i++) {
+		int how = atomic_exchange(&t->batch[i].released, 0);
+
+		if (!how)
+			continue;
+		if (how == BATCH_GONE)
+			dispatch(t, t->batch[i].tid, t->batch[i].wstatus);
+		else if (t->attach_mode)
+			set_attached(t, t->batch[i].tid, false);
+		batch_finish(i, how == BATCH_DETACHED ? -EINTR : -ESRCH, NULL, sink, left);
+	}
+}
+
+void tracer_batch_run(struct tracer *t, const struct tracer_sink *sink)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)t->stop_timeout_ms * 1000000ULL;
+	size_t left = t->nbatch;
+	struct snapshot snap;
+	/*
+	 * Once the watchdog has fired, this thread is not keeping up: the rest
+	 * of the batch is let go as it stops, without copying.
+	 */
+	unsigned long fired = atomic_load(&t->wd_fired);
+
+	while (left) {
+		int st;
+		pid_t r = waitpid(-1, &st, __WALL | WNOHANG);
+
+		batch_collect_released(t, sink, &left);
+		if (r > 0) {
+			int i = batch_find(t, r);
+
+			/* Claimed before anything else: from here the watchdog
+			 * handler leaves this entry to us. */
+			if (i < 0 || atomic_exchange(&t->batch[i].claim, 0) != r) {
+				dispatch(t, r, st);
+				continue;
+			}
+			if (!WIFSTOPPED(st)) {
+				dispatch(t, r, st);
+				batch_finish((size_t)i, -ESRCH, NULL, sink, &left);
+				continue;
+			}
+			bool abandon = atomic_load(&t->wd_fired) != fired;
+			int err = batch_capture(t, (size_t)i, r, st, abandon, sink, &snap);
+
+			batch_finish((size_t)i, err, &snap, sink, &left);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			/* ECHILD: none of them is traced by us any more. */
+			for (size_t i = 0; i < t->nbatch; i++)
+				if (atomic_exchange(&t->batch[i].claim, 0))
+					batch_finish(i, -ESRCH, NULL, sink, &left);
+			break;
+		}
+		uint64_t now = monotonic_ns();
+
+		if (now >= deadline)
+			break;
+		struct timespec ts = ns_to_ts(deadline - now);
+
+		sigtimedwait(&t->chld, NULL, &ts);
+	}
+	/* Not stopped in time: each stays seized until it stops, then is
+	 * let go by dispatch(). */
+	for (size_t i = 0; i < t->nbatch; i++) {
+		pid_t tid = atomic_exchange(&t->batch[i].claim, 0);
+
+		if (!tid)
+			continue;
+		add_pending(t, tid);
+		batch_finish(i, -EAGAIN, NULL, sink, &left);
+	}
+	batch_collect_released(t, sink, &left);
+	atomic_store(&t->batch_since, 0);
+	t->nbatch = 0;
+}
+
+size_t tracer_batch_size(const struct tracer *t)
+{
+	return t->nbatch;
+}
+
+struct one_sink {
+	uint8_t *buf;
+	struct snapshot *out;
+	int err;
+};
+
+static uint8_t *one_buffer(void *ctx, size_t i)
+{
+	(void)i;
+	return ((struct one_sink *)ctx)->buf;
+}
+
+static void one_done(void *ctx, size_t i, int err, const struct snapshot *snap)
+{
+	struct one_sink *o = ctx;
+
+	(void)i;
+	o->err = err;
+	*o->out = *snap;
+}
+
+int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
+		  const struct maps *bounds, struct snapshot *out)
+{
+	struct one_sink one = { buf, out, 0 };
+	struct tracer_sink sink = { one_buffer, one_done, &one };
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (t->nbatch)
+		return -EBUSY;
+	i = tracer_batch_add(t, pid, tid, cap, bounds);
+	if (i < 0)
+		return i;
+	tracer_batch_run(t, &sink);
+	return one.err;
 }
 
 int tracer_attach_process(struct tracer *t, pid_t pid)
@@ -630,6 +782,32 @@ static void watchdog_handler(int sig)
 		ptrace(PTRACE_DETACH, tid, 0, (void *)(long)atomic_load(&t->stopped_sig));
 		atomic_fetch_add(&t->wd_fired, 1);
 	}
+	/*
+	 * Batch threads that have stopped but were not yet reaped wait on the
+	 * stalled tracer too. waitpid() tells how each one stopped, so a
+	 * signal it was about to receive is handed back on detach.
+	 */
+	size_t n = atomic_load(&t->nbatch);
+
+	for (size_t i = 0; i < n; i++) {
+		struct batch_entry *e = &t->batch[i];
+		pid_t btid = atomic_load(&e->claim);
+		int st;
+
+		if (!btid || waitpid(btid, &st, __WALL | WNOHANG) != btid ||
+		    atomic_exchange(&e->claim, 0) != btid)
+			continue;
+		e->wstatus = st;
+		if (WIFSTOPPED(st)) {
+			int sig_in = (st >> 16) == 0 ? WSTOPSIG(st) : 0;
+
+			ptrace(PTRACE_DETACH, btid, 0, (void *)(long)sig_in);
+			atomic_fetch_add(&t->wd_fired, 1);
+			atomic_store(&e->released, BATCH_DETACHED);
+		} else {
+			atomic_store(&e->released, BATCH_GONE);
+		}
+	}
 }
 
 static void *watchdog_main(void *arg)
@@ -643,13 +821,16 @@ static void *watchdog_main(void *arg)
 	while (!atomic_load(&t->wd_quit)) {
 		nanosleep(&tick, NULL);
 		pid_t tid = atomic_load(&t->stopped_tid);
-
-		if (!tid)
-			continue;
-		uint64_t since = atomic_load(&t->stopped_since);
+		uint64_t batch_since = atomic_load(&t->batch_since);
+		uint64_t since = tid ? atomic_load(&t->stopped_since) : batch_since;
 		uint64_t now = monotonic_ns();
 
-		if (now - since > kill_after && atomic_load(&t->stopped_tid) == tid) {
+		/* A batch waiting this long has stopped threads nobody reaps. */
+		if (!since)
+			continue;
+		if (now - since > kill_after &&
+		    (tid ? atomic_load(&t->stopped_tid) == tid
+			 : atomic_load(&t->batch_since) == batch_since)) {
 			static const char msg[] = "cprof: watchdog: tracer stalled with a thread "
 						  "stopped; exiting so the kernel resumes it\n";
 			ssize_t ATTR_UNUSED w = write(STDERR_FILENO, msg, sizeof(msg) - 1);

@@ -67,6 +67,39 @@ void tracer_free(struct tracer *t, int timeout_ms);
  */
 int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,
 		  const struct maps *bounds, struct snapshot *out);
+/*
+ * Batched capture, for several threads at one tick: tracer_batch_add()
+ * seizes and interrupts a thread at once, tracer_batch_run() then copies
+ * each thread as its stop arrives and lets it go. Interrupting them all
+ * first overlaps their waits for a CPU: on a busy machine a runnable thread
+ * may wait milliseconds to be scheduled before it can stop, and a thread
+ * that has stopped frees its CPU for the next one. tracer_sample() is a
+ * batch of one.
+ *
+ * tracer_batch_add() returns the entry's index, or a tracer_sample() error
+ * (the thread is then not in the batch), or -ENOSPC when the batch is full.
+ * Nothing must be written to the sink's buffers between the first add and
+ * the run but by the run itself.
+ */
+#define TRACER_BATCH_MAX 32
+
+struct tracer_sink {
+	/*
+	 * Space for entry i's stack (its cap plus the red zone), asked for
+	 * once the thread has stopped; NULL lets it go uncopied (-ENOBUFS).
+	 * Each buffer() is followed by its entry's done() before the next.
+	 */
+	uint8_t *(*buffer)(void *ctx, size_t i);
+	/* Entry i is finished: err as from tracer_sample(), snap valid if 0. */
+	void (*done)(void *ctx, size_t i, int err, const struct snapshot *snap);
+	void *ctx;
+};
+
+int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
+		     const struct maps *bounds);
+void tracer_batch_run(struct tracer *t, const struct tracer_sink *sink);
+size_t tracer_batch_size(const struct tracer *t);
+
 /* Handle stops and exits that arrived since the last call, without blocking. */
 void tracer_poll(struct tracer *t);
 /* Block up to timeout_ms for tracer events (child exit, pending stops). */

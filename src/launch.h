@@ -10,11 +10,24 @@
 #include <sys/types.h>
 
 /*
+ * A launch held just before the exec, until launch_release(): --on-crash
+ * must be attached before the program runs its first instruction.
+ */
+struct launch_hold {
+	int go_fd, err_fd;
+	pid_t pid;
+	char argv0[256];
+};
+
+/*
  * Fork and exec argv. Returns once the exec has succeeded, so sampling can
  * start at the new program's first instructions, or -errno (with a message
- * in why) if the command could not be run.
+ * in why) if the command could not be run. With `hold`, returns once the
+ * command has been found, with the child waiting to exec.
  */
-int launch_command(char *const *argv, pid_t *pid, char *why, size_t len);
+int launch_command(char *const *argv, struct launch_hold *hold, pid_t *pid, char *why, size_t len);
+/* Let a held command exec. -errno (and why) if the exec failed. */
+int launch_release(struct launch_hold *hold, char *why, size_t len);
 /*
  * End a launched command that is still running: SIGTERM, then SIGKILL after
  * grace_ms. Returns 1 if it had to be killed. *wstatus (may be NULL) gets

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,8 +30,23 @@
  * RELIST_TICKS ticks in any case. Listing it every tick cost more than a
  * third of the sampler's time with 1000 threads (proc_task_readdir).
  */
-#define RELIST_TICKS   10
-#define RED_ZONE_SLACK 256
+#define RELIST_TICKS 10
+/*
+ * Reading /proc/PID/task and the process-wide /proc/PID/stat costs the
+ * kernel a pass over every thread: with many threads both are done less
+ * often, RELIST_TICKS and USAGE_INTERVAL_NS stretched once per this many.
+ */
+#define THREADS_PER_STRETCH 128
+/*
+ * On-CPU mode reads each thread's schedstat to learn whether it ran. With
+ * many sleeping threads those reads were most of the sampler's time, so a
+ * thread found idle again and again is looked at less often, up to every
+ * IDLE_POLL_MAX ticks; one found to have run is looked at every tick again.
+ * A thread that wakes up after a long sleep is seen at most that late.
+ */
+#define IDLE_POLL_MAX	       8
+#define SOLO_AFTER_WATCHDOG_NS (1000 * 1000000ULL)
+#define RED_ZONE_SLACK	       256
 /* How long a crash capture waits for each other thread to stop. */
 #define CRASH_STOP_TIMEOUT_MS 1000
 
@@ -45,11 +61,19 @@ struct tthread {
 	bool filtered_out;
 	bool name_checked;
 	unsigned long seen;
+	unsigned int idle_polls; /* polls in a row that found it had not run */
+	unsigned long next_poll; /* on-CPU mode: the tick it is looked at again */
 };
 
 struct tproc {
 	pid_t pid;
-	int stat_fd;
+	/*
+	 * The leader's own stat, read every tick, and the process's, read
+	 * only for the usage series: the kernel sums the CPU time of every
+	 * thread to produce the latter, which with 1000 threads made it the
+	 * sampler's most expensive read.
+	 */
+	int stat_fd, usage_fd;
 	DIR *taskdir;
 	struct mapwatch mw;
 	uint64_t startstack, startcode;
@@ -73,6 +97,7 @@ struct sampler {
 	size_t nprocs, cap_procs;
 	pthread_t thread;
 	atomic_bool stop;
+	atomic_bool ready; /* attached (--on-crash) and the target added */
 	atomic_bool finished;
 	atomic_int child_status;
 	atomic_int error;
@@ -81,6 +106,18 @@ struct sampler {
 	uint64_t last_discovery_ns;
 	unsigned long tick_no;
 	uint64_t rng;
+
+	/* The threads of the batch being captured, by batch index. */
+	struct pick {
+		struct tproc *p;
+		struct tthread *t;
+		struct rec_sample *r;
+		uint32_t cap, extra_flags;
+	} picks[TRACER_BATCH_MAX];
+	size_t batch_bytes;	/* ring space the batch may need */
+	uint64_t solo_until_ns; /* one thread at a time until then */
+	size_t *cands;		/* this tick's threads that ran, by index */
+	size_t ncands, cap_cands;
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -197,6 +234,18 @@ static void emit_maps(struct sampler *s, struct maps_update *u)
 	ring_commit(s->ring, r, sizeof(*r));
 }
 
+static void proc_close_files(struct tproc *p)
+{
+	if (p->taskdir)
+		closedir(p->taskdir);
+	if (p->stat_fd >= 0)
+		close(p->stat_fd);
+	if (p->usage_fd >= 0)
+		close(p->usage_fd);
+	p->taskdir = NULL;
+	p->stat_fd = p->usage_fd = -1;
+}
+
 static int proc_add(struct sampler *s, pid_t pid)
 {
 	char path[64];
@@ -206,17 +255,14 @@ static int proc_add(struct sampler *s, pid_t pid)
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
 	p->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	p->usage_fd = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	p->taskdir = opendir(path);
-	if (p->stat_fd < 0 || !p->taskdir || mapwatch_init(&p->mw, pid)) {
-		if (p->taskdir)
-			closedir(p->taskdir);
-		if (p->stat_fd >= 0)
-			close(p->stat_fd);
-		p->taskdir = NULL;
-		p->stat_fd = -1;
+	if (p->stat_fd < 0 || p->usage_fd < 0 || !p->taskdir || mapwatch_init(&p->mw, pid)) {
+		proc_close_files(p);
 		p->gone = true;
 		return -ESRCH;
 	}
@@ -235,13 +281,8 @@ static void proc_drop(struct sampler *s, struct tproc *p)
 	proc_forget_threads(p);
 	free(p->threads);
 	p->threads = NULL;
-	if (p->taskdir)
-		closedir(p->taskdir);
-	if (p->stat_fd >= 0)
-		close(p->stat_fd);
+	proc_close_files(p);
 	mapwatch_release(&p->mw);
-	p->taskdir = NULL;
-	p->stat_fd = -1;
 	p->gone = true;
 	(void)s;
 }
@@ -411,55 +452,128 @@ static void commit_sample(struct sampler *s, struct rec_sample *r, const struct 
 	ring_commit(s->ring, r, sizeof(*r) + snap->stack_len);
 }
 
-static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint32_t extra_flags)
+static void count_capture_error(struct sampler *s, struct tproc *p, int err)
+{
+	switch (err) {
+	case -ESRCH:
+		count(&s->st.vanished);
+		p->relist = true;
+		break;
+	case -EAGAIN: count(&s->st.timeouts); break;
+	case -EINTR: count(&s->st.watchdog); break;
+	case -EPERM: count(&s->st.denied); break;
+	case -ECANCELED: break; /* held for a crash report */
+	default: count(&s->st.lost); break;
+	}
+}
+
+static uint8_t *pick_buffer(void *ctx, size_t i)
+{
+	struct sampler *s = ctx;
+	struct pick *k = &s->picks[i];
+
+	k->r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*k->r) + k->cap + RED_ZONE_SLACK);
+	return k->r ? (uint8_t *)(k->r + 1) : NULL;
+}
+
+static void pick_done(void *ctx, size_t i, int err, const struct snapshot *snap)
+{
+	struct sampler *s = ctx;
+	struct pick *k = &s->picks[i];
+
+	if (err) {
+		/* An uncommitted reservation is simply reused. */
+		count_capture_error(s, k->p, err);
+		/*
+		 * The watchdog fired: this thread is being held up, and every
+		 * thread of a batch waits for it. Stop one at a time for a while,
+		 * so a stall holds up only the thread being copied.
+		 */
+		if (err == -EINTR)
+			s->solo_until_ns = monotonic_ns() + SOLO_AFTER_WATCHDOG_NS;
+		return;
+	}
+	commit_sample(s, k->r, snap, k->extra_flags, k->t->state, k->t->comm);
+	if (k->extra_flags & SNAP_CRASH)
+		return;
+	record_pause(s, snap->pause_ns);
+	/* The overhead estimate divides by the first process's CPU time. */
+	if (k->p->pid == s->o.pid)
+		atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap->stopped_ns,
+					  memory_order_relaxed);
+	if (snap->pause_ns > 1000000)
+		debug_msg(2, "long pause: tid %d stopped for %.1f ms (state %c, tick %lu)",
+			  k->t->tid, (double)snap->pause_ns / 1e6, k->t->state, s->tick_no);
+	count(&s->st.samples);
+	k->t->sampled = true;
+}
+
+/* Capture the threads added since the last flush. */
+static void flush_batch(struct sampler *s)
+{
+	const struct tracer_sink sink = { pick_buffer, pick_done, s };
+
+	if (tracer_batch_size(s->tracer))
+		tracer_batch_run(s->tracer, &sink);
+	s->batch_bytes = 0;
+}
+
+/* Interrupt a thread now; it is copied at the next flush_batch(). */
+static void add_capture(struct sampler *s, struct tproc *p, struct tthread *t, uint32_t extra_flags)
 {
 	uint32_t cap = stack_cap_for(s, t->tid);
-	struct rec_sample *r = ring_reserve(s->ring, REC_SAMPLE, sizeof(*r) + cap + RED_ZONE_SLACK);
-	struct snapshot snap;
-	int err;
+	size_t need =
+		sizeof(struct ring_rec) + sizeof(struct rec_sample) + cap + RED_ZONE_SLACK + 8;
+	int i;
 
-	if (!r) {
+	if (tracer_batch_size(s->tracer) == TRACER_BATCH_MAX ||
+	    (s->solo_until_ns && monotonic_ns() < s->solo_until_ns))
+		flush_batch(s);
+	/*
+	 * Every thread of the batch must find room when it stops: reserving
+	 * their sum as one block (and committing nothing) checks that. A
+	 * sample we could not keep is not taken: that costs the target nothing.
+	 */
+	if (!ring_reserve(s->ring, REC_SAMPLE, s->batch_bytes + need)) {
 		count(&s->st.lost);
 		return;
 	}
-	err = tracer_sample(s->tracer, p->pid, t->tid, (uint8_t *)(r + 1), cap, &p->mw.cur, &snap);
-	if (err) {
-		switch (err) {
-		case -ESRCH:
-			count(&s->st.vanished);
-			p->relist = true;
-			break;
-		case -EAGAIN: count(&s->st.timeouts); break;
-		case -EINTR: count(&s->st.watchdog); break;
-		case -EPERM: count(&s->st.denied); break;
-		case -ECANCELED: break; /* held for a crash report */
-		default: count(&s->st.lost); break;
-		}
+	i = tracer_batch_add(s->tracer, p->pid, t->tid, cap, &p->mw.cur);
+	if (i < 0) {
+		count_capture_error(s, p, i);
 		return;
 	}
-	commit_sample(s, r, &snap, extra_flags, t->state, t->comm);
-	if (extra_flags & SNAP_CRASH)
-		return;
-	record_pause(s, snap.pause_ns);
-	/* The overhead estimate divides by the first process's CPU time. */
-	if (p->pid == s->o.pid)
-		atomic_fetch_add_explicit(&s->st.stopped_total_ns, snap.stopped_ns,
-					  memory_order_relaxed);
-	if (snap.pause_ns > 1000000)
-		debug_msg(2, "long pause: tid %d stopped for %.1f ms (state %c, tick %lu)", t->tid,
-			  (double)snap.pause_ns / 1e6, t->state, s->tick_no);
-	count(&s->st.samples);
-	t->sampled = true;
+	s->picks[i] = (struct pick){ p, t, NULL, cap, extra_flags };
+	s->batch_bytes += need;
 }
 
-static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
+static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint32_t extra_flags)
 {
-	struct proc_stat st;
+	add_capture(s, p, t, extra_flags);
+	flush_batch(s);
+}
+
+static unsigned long idle_poll_interval(unsigned int idle_polls)
+{
+	unsigned long every = 1;
+
+	for (unsigned int n = idle_polls / 8; n && every < IDLE_POLL_MAX; n--)
+		every *= 2;
+	return every;
+}
+
+/*
+ * First look at a thread: whether it ran since the last one. Returns true
+ * when it is a candidate for a capture, which add_if_wanted() decides. In
+ * wall-clock mode a thread that has not run repeats its last stack.
+ */
+static bool poll_thread(struct sampler *s, struct tproc *p, struct tthread *t)
+{
 	uint64_t runtime = 0;
 	bool ran = true;
 
-	if (t->filtered_out)
-		return;
+	if (t->filtered_out || (!s->o.idle && s->tick_no < t->next_poll))
+		return false;
 	if (read_runtime(t, &runtime)) {
 		ran = !t->have_runtime || runtime != t->runtime;
 		t->runtime = runtime;
@@ -467,25 +581,42 @@ static void sample_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 	} else {
 		p->relist = true;
 	}
-	if (!ran) {
-		/*
-		 * Not on a CPU since the last tick. On-CPU mode has nothing to
-		 * record; wall-clock mode repeats the stack it already has,
-		 * without stopping the thread again.
-		 */
-		if (s->o.idle && t->sampled)
-			emit_reused(s, p, t);
-		else if (s->o.idle && read_thread_stat(t, &st) && st.state != 'T' &&
-			 st.state != 't' && st.state != 'Z' && st.state != 'X')
-			goto filter;
-		return;
+	if (ran) {
+		t->idle_polls = 0;
+		t->next_poll = 0;
+		t->sampled = false;
+		return true;
 	}
-	t->sampled = false;
+	if (t->idle_polls < UINT_MAX)
+		t->idle_polls++;
+	t->next_poll = s->tick_no + idle_poll_interval(t->idle_polls);
+	if (s->o.idle && t->sampled) {
+		emit_reused(s, p, t);
+		return false;
+	}
+	/* Wall-clock mode: a sleeping thread's stack, once. */
+	return s->o.idle;
+}
+
+static bool stopped_or_dead(char state)
+{
+	return state == 'T' || state == 't' || state == 'Z' || state == 'X';
+}
+
+/*
+ * Second look, just before the interrupt, so that the state it goes by is
+ * as fresh as can be: in on-CPU mode only a thread that is running or
+ * runnable is stopped, since interrupting a sleeping one can make its
+ * system call fail with EINTR.
+ */
+static void add_if_wanted(struct sampler *s, struct tproc *p, struct tthread *t)
+{
+	struct proc_stat st;
+
 	if (!read_thread_stat(t, &st)) {
 		p->relist = true;
 		return;
 	}
-filter:
 	if (s->o.thread_name && !t->name_checked) {
 		/* Names rarely change; checking once keeps the filter cheap. */
 		t->filtered_out = regexec(s->o.thread_name, t->comm, 0, NULL, 0) != 0;
@@ -493,19 +624,21 @@ filter:
 		if (t->filtered_out)
 			return;
 	}
-	if (st.state == 'R') {
-		capture(s, p, t, 0);
-	} else if (s->o.idle && st.state != 'T' && st.state != 't' && st.state != 'Z' &&
-		   st.state != 'X') {
-		capture(s, p, t, 0);
-	}
+	if (st.state == 'R' || (s->o.idle && !stopped_or_dead(st.state)))
+		add_capture(s, p, t, 0);
 }
 
-static void emit_usage(struct sampler *s, struct tproc *p, const struct proc_stat *st, uint64_t now)
+static void emit_usage(struct sampler *s, struct tproc *p, uint64_t now)
 {
-	struct rec_usage *u = ring_reserve(s->ring, REC_USAGE, sizeof(*u));
+	char buf[1024];
+	struct proc_stat whole;
+	const struct proc_stat *st = &whole;
+	struct rec_usage *u;
 	uint64_t tick_ns = 1000000000ULL / (uint64_t)proc_clock_ticks();
 
+	if (proc_pread_fd(p->usage_fd, buf, sizeof(buf)) <= 0 || proc_parse_stat(buf, &whole))
+		return;
+	u = ring_reserve(s->ring, REC_USAGE, sizeof(*u));
 	if (!u)
 		return;
 	u->pid = p->pid;
@@ -515,6 +648,11 @@ static void emit_usage(struct sampler *s, struct tproc *p, const struct proc_sta
 	u->rss_bytes = (uint64_t)(st->rss_pages > 0 ? st->rss_pages : 0) * (uint64_t)getpagesize();
 	ring_commit(s->ring, u, sizeof(*u));
 	p->last_usage_ns = now;
+}
+
+static unsigned long stretch(const struct tproc *p)
+{
+	return 1 + p->nthreads / THREADS_PER_STRETCH;
 }
 
 /* Returns false when the process is gone. */
@@ -545,8 +683,8 @@ static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
 			emit_maps(s, u);
 		emit_proc(s, REC_PROC, p->pid, -1);
 	}
-	if (now - p->last_usage_ns >= USAGE_INTERVAL_NS)
-		emit_usage(s, p, &st, now);
+	if (now - p->last_usage_ns >= USAGE_INTERVAL_NS * stretch(p))
+		emit_usage(s, p, now);
 	p->num_threads = st.num_threads;
 	return true;
 }
@@ -722,13 +860,18 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 			continue;
 		}
 		if (p->relist || p->num_threads != (long)p->nthreads ||
-		    s->tick_no - p->listed_tick >= RELIST_TICKS) {
+		    s->tick_no - p->listed_tick >= RELIST_TICKS * stretch(p)) {
 			refresh_threads(s, p);
 			p->relist = false;
 			p->listed_tick = s->tick_no;
 		}
+		/*
+		 * All threads are looked at first, then the ones that ran are
+		 * interrupted together and copied as they stop.
+		 */
 		size_t n = p->nthreads;
 
+		s->ncands = 0;
 		for (size_t k = 0; k < n; k++) {
 			size_t idx = (p->rr + k) % n;
 
@@ -739,8 +882,19 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 				p->rr = idx;
 				break;
 			}
-			sample_thread(s, p, &p->threads[idx]);
+			if (poll_thread(s, p, &p->threads[idx]))
+				*VEC_PUSH(s->cands, s->ncands, s->cap_cands) = idx;
 		}
+		for (size_t c = 0; c < s->ncands; c++) {
+			if (monotonic_ns() - tick_start > budget) {
+				atomic_fetch_add_explicit(&s->st.skipped, s->ncands - c,
+							  memory_order_relaxed);
+				p->rr = s->cands[c];
+				break;
+			}
+			add_if_wanted(s, p, &p->threads[s->cands[c]]);
+		}
+		flush_batch(s);
 		/* New code mapped since the last look? Checked after the captures,
 		 * and applied by the consumer before it unwinds them. */
 		if (atomic_load(&s->st.samples) != before && mapwatch_due(&p->mw, monotonic_ns())) {
@@ -793,6 +947,7 @@ static void *sampler_main(void *arg)
 
 	proc_add(s, s->o.pid);
 	ring_publish(s->ring);
+	atomic_store(&s->ready, true);
 	base = s->start_ns;
 	end_ns = s->o.duration_ns ? base + s->o.duration_ns : UINT64_MAX;
 	next = base;
@@ -845,6 +1000,7 @@ static void *sampler_main(void *arg)
 		if (!s->procs[i].gone)
 			proc_drop(s, &s->procs[i]);
 	ring_publish(s->ring);
+	atomic_store(&s->ready, true);
 	atomic_store(&s->finished, true);
 	ring_publish(s->ring);
 	/* Wake the consumer even if nothing was published. */
@@ -886,6 +1042,14 @@ void sampler_request_stop(struct sampler *s)
 	atomic_store(&s->stop, true);
 }
 
+void sampler_wait_ready(const struct sampler *s)
+{
+	const struct timespec ms = { 0, 1000000 };
+
+	while (!atomic_load(&s->ready) && !atomic_load(&s->finished))
+		nanosleep(&ms, NULL);
+}
+
 bool sampler_finished(const struct sampler *s)
 {
 	return atomic_load(&s->finished);
@@ -898,6 +1062,7 @@ void sampler_join(struct sampler *s)
 	atomic_store(&s->stop, true);
 	pthread_join(s->thread, NULL);
 	free(s->procs);
+	free(s->cands);
 	free(s);
 }
 

@@ -118,6 +118,8 @@ int sampler_start(const struct sampler_opts *o, struct ring *ring, _Atomic uint3
 /* Ask the thread to finish the current capture and stop. */
 void sampler_request_stop(struct sampler *s);
 /* Whether the thread has finished (target gone, duration over, stopped). */
+/* Wait until the sampler is attached and has the target (or has ended). */
+void sampler_wait_ready(const struct sampler *s);
 bool sampler_finished(const struct sampler *s);
 /* Join the thread and free. */
 void sampler_join(struct sampler *s);

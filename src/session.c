@@ -156,7 +156,8 @@ static void join_argv(char *const *argv, char *buf, size_t len)
 }
 
 /* Launch with our stdio pointed elsewhere for the moment of the fork. */
-static int launch_redirected(const struct session_opts *o, pid_t *pid, char *why, size_t len)
+static int launch_redirected(const struct session_opts *o, struct launch_hold *hold, pid_t *pid,
+			     char *why, size_t len)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), saved[3] = { -1, -1, -1 }, err;
 
@@ -167,7 +168,7 @@ static int launch_redirected(const struct session_opts *o, pid_t *pid, char *why
 	for (int fd = 0; fd < 3 && o->launch_off_tty && null >= 0; fd++)
 		if (saved[fd] >= 0 && isatty(fd))
 			dup2(null, fd);
-	err = launch_command(o->argv, pid, why, len);
+	err = launch_command(o->argv, hold, pid, why, len);
 	for (int fd = 0; fd < 3; fd++) {
 		if (saved[fd] >= 0) {
 			dup2(saved[fd], fd);
@@ -182,6 +183,8 @@ static int launch_redirected(const struct session_opts *o, pid_t *pid, char *why
 int session_start(struct session *s, struct session_opts *o, struct profile *p)
 {
 	char why[1024], cmdline[4096] = "";
+	/* --on-crash is attached before the command runs, to see it crash at once. */
+	struct launch_hold hold = { .go_fd = -1, .err_fd = -1 }, *held = o->on_crash ? &hold : NULL;
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -192,9 +195,9 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		debuginfod_restore();
 	if (o->argv) {
 		if (o->launch_off_tty || o->launch_stdout_to_stderr)
-			err = launch_redirected(o, &s->pid, why, sizeof(why));
+			err = launch_redirected(o, held, &s->pid, why, sizeof(why));
 		else
-			err = launch_command(o->argv, &s->pid, why, sizeof(why));
+			err = launch_command(o->argv, held, &s->pid, why, sizeof(why));
 		if (err) {
 			error_msg("%s", why);
 			return err == -ENOENT || err == -EACCES ? EXIT_NO_TARGET : EXIT_ERROR;
@@ -259,6 +262,14 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		return EXIT_ERROR;
 	}
 	s->coll = collector_new(p, &co, s->cap_hints, sampler_start_ns(s->sampler));
+	if (s->launched && held) {
+		sampler_wait_ready(s->sampler);
+		err = launch_release(held, why, sizeof(why));
+		if (err) {
+			error_msg("%s", why);
+			return err == -ENOENT || err == -EACCES ? EXIT_NO_TARGET : EXIT_ERROR;
+		}
+	}
 	/*
 	 * Unwinding and symbolizing can wait; the target should not. On a busy
 	 * machine this thread yields the CPU to the target (nice is per thread

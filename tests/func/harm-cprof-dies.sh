@@ -207,4 +207,53 @@ for mode in plain attached; do
 	target_survived "$label"
 	stop_target
 done
+# ---- the watchdog, several threads stopped at once ----
+# Threads are interrupted together and copied one after the other: while
+# cprof stalls in one copy, the others that have stopped wait on it too.
+# The watchdog must let them all go, not only the one being copied. Done
+# one by one, the eighth would be held 8 x 200 ms.
+
+# longest_held PID SECONDS: the longest any thread of PID was seen in a
+# ptrace stop without a break, in polls about 50 ms apart. The threads do
+# not change meanwhile, so their order in /proc is the same at every poll.
+longest_held() {
+	local pid=$1 polls=$(($2 * 20)) i k st worst=0
+	local -a run=()
+	for ((i = 0; i < polls; i++)); do
+		k=0
+		for st in $(cat /proc/"$pid"/task/*/stat 2>/dev/null | sed 's/.*) \(.\) .*/\1/'); do
+			if [ "$st" = t ]; then
+				run[k]=$((${run[k]:-0} + 1))
+				[ "${run[k]}" -gt "$worst" ] && worst=${run[k]}
+			else
+				run[k]=0
+			fi
+			k=$((k + 1))
+		done
+		sleep 0.05
+	done
+	echo "$worst"
+}
+
+label=watchdog-threads
+info "$label"
+start_target t-harm-busy O2 8 "$PROGRESS"
+CPROF_TEST_STALL_MS=60000 CPROF_WATCHDOG_MS=200 \
+	"$CPROF" record -p "$TARGET_PID" -d 4 -o "$T/w.folded" >"$OUT" 2>"$ERR" </dev/null &
+rec=$!
+wait_for "$label: no thread was ever held stopped" some_thread_held "$TARGET_PID"
+worst=$(longest_held "$TARGET_PID" 2)
+info "$label: longest stop seen: $worst polls of 50 ms"
+# 200 ms and the watchdog's own period make 5-6 polls; 16 leaves room for a
+# loaded machine and still fails if threads wait for each other's copies.
+[ "$worst" -le 16 ] || fail "$label: a thread stayed stopped for $worst polls of 50 ms"
+for ((i = 0; i < 400; i++)); do
+	gone "$rec" && break
+	sleep 0.05
+done
+gone "$rec" || fail "$label: a 4 s recording still runs after 20 s"
+wait "$rec" || true
+target_survived "$label"
+stop_target
+
 [ ! -e "$T/crash.txt" ] || fail "a crash report without a crash"
