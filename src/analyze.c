@@ -341,17 +341,23 @@ static bool in_window(const struct analyze_opts *o, uint64_t t)
 	return t >= o->t_from && (!o->t_until || t < o->t_until);
 }
 
-static void make_spots(const struct profile *p, const struct analyze_opts *o,
-		       const uint64_t *per_stack, struct analysis *a)
+/* Room for entry `last` of an array of n, the new entries zero: keys come in any order. */
+static void *grow_zeroed(void *v, size_t *cap, size_t n, size_t last, size_t elsize)
 {
-	size_t nkeys;
-	uint32_t *keys = line_keys(p, o->by, &nkeys);
-	uint64_t *self = xcalloc(nkeys ? nkeys : 1, sizeof(*self));
-	uint64_t *total = xcalloc(nkeys ? nkeys : 1, sizeof(*total));
-	uint32_t *stamp = xcalloc(nkeys ? nkeys : 1, sizeof(*stamp));
-	uint32_t *first = xcalloc(nkeys ? nkeys : 1, sizeof(*first)); /* a line index + 1 */
-	uint32_t *mapping = xcalloc(nkeys ? nkeys : 1, sizeof(*mapping));
+	v = xgrow(v, cap, last + 1, elsize);
+	memset((char *)v + n * elsize, 0, (last + 1 - n) * elsize);
+	return v;
+}
 
+size_t count_self_total(const struct profile *p, const uint64_t *per_stack, line_key_fn key_of,
+			void *arg, struct key_count **counts)
+{
+	uint32_t *line_key = xmalloc((p->nlines ? p->nlines : 1) * sizeof(*line_key));
+	uint32_t *stamp = NULL; /* per key: the last stack (+ 1) its total was counted for */
+	struct key_count *c = NULL;
+	size_t nkeys = 0, cap = 0, cap_stamp = 0;
+
+	memset(line_key, 0xff, (p->nlines ? p->nlines : 1) * sizeof(*line_key));
 	for (uint32_t si = 0; si < p->nstacks; si++) {
 		const uint32_t *locs = profile_stack_locs(p, si);
 		uint64_t n = per_stack[si];
@@ -364,28 +370,72 @@ static void make_spots(const struct profile *p, const struct analyze_opts *o,
 
 			for (uint16_t j = 0; j < loc->nlines; j++) {
 				uint32_t li = loc->first_line + j;
-				uint32_t k = keys[li];
+
+				if (line_key[li] == UINT32_MAX) {
+					uint32_t k = key_of(arg, li, loc);
+
+					line_key[li] = k;
+					if (k >= nkeys) {
+						c = grow_zeroed(c, &cap, nkeys, k, sizeof(*c));
+						stamp = grow_zeroed(stamp, &cap_stamp, nkeys, k,
+								    sizeof(*stamp));
+						nkeys = (size_t)k + 1;
+					}
+				}
+				uint32_t k = line_key[li];
 
 				if (leaf)
-					self[k] += n;
+					c[k].self += n;
 				leaf = false;
-				if (!first[k])
-					first[k] = li + 1;
-				if (!mapping[k])
-					mapping[k] = loc->mapping;
 				if (stamp[k] == si + 1)
 					continue;
 				stamp[k] = si + 1;
-				total[k] += n;
+				c[k].total += n;
 			}
 		}
 	}
+	free(line_key);
+	free(stamp);
+	*counts = c;
+	return nkeys;
+}
+
+struct spot_keys {
+	const uint32_t *keys; /* per entry of the lines table */
+	uint32_t *first;      /* per key: the first line met (index + 1) */
+	uint32_t *mapping;    /* per key: the first mapping met */
+};
+
+static uint32_t spot_key(void *arg, uint32_t line, const struct prof_loc *loc)
+{
+	struct spot_keys *sk = arg;
+	uint32_t k = sk->keys[line];
+
+	if (!sk->first[k])
+		sk->first[k] = line + 1;
+	if (!sk->mapping[k])
+		sk->mapping[k] = loc->mapping;
+	return k;
+}
+
+static void make_spots(const struct profile *p, const struct analyze_opts *o,
+		       const uint64_t *per_stack, struct analysis *a)
+{
+	size_t nkeys;
+	uint32_t *keys = line_keys(p, o->by, &nkeys);
+	struct spot_keys sk = { .keys = keys };
+	struct key_count *c;
+
+	sk.first = xcalloc(nkeys ? nkeys : 1, sizeof(*sk.first));
+	sk.mapping = xcalloc(nkeys ? nkeys : 1, sizeof(*sk.mapping));
+	nkeys = count_self_total(p, per_stack, spot_key, &sk, &c);
+
 	size_t cap = 0;
 
 	for (uint32_t k = 0; k < nkeys; k++) {
-		if (!total[k])
+		if (!c[k].total)
 			continue;
-		const struct prof_line *l = &p->lines[first[k] - 1];
+		const struct prof_line *l = &p->lines[sk.first[k] - 1];
 		const struct prof_func *f = &p->funcs[l->func];
 		struct hotspot *h = VEC_PUSH(a->spots, a->nspots, cap);
 
@@ -397,20 +447,18 @@ static void make_spots(const struct profile *p, const struct analyze_opts *o,
 			h->file = f->file ? f->file : l->file;
 			h->line = f->file ? f->start_line : 0;
 		}
-		h->mapping = mapping[k];
-		h->self = self[k];
-		h->total = total[k];
+		h->mapping = sk.mapping[k];
+		h->self = c[k].self;
+		h->total = c[k].total;
 	}
 	struct sort_ctx sc = { p, o->sort };
 
 	if (a->nspots > 1)
 		qsort_r(a->spots, a->nspots, sizeof(*a->spots), cmp_spot, &sc);
 	free(keys);
-	free(self);
-	free(total);
-	free(stamp);
-	free(first);
-	free(mapping);
+	free(sk.first);
+	free(sk.mapping);
+	free(c);
 }
 
 int analyze_profile(const struct profile *p, const struct analyze_opts *o, struct analysis *a)

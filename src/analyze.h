@@ -85,6 +85,23 @@ struct analysis {
 	size_t nthreads;
 };
 
+/*
+ * Self and total samples per key over the stacks of p, stack si having
+ * per_stack[si] samples: self goes to the key of a stack's innermost line,
+ * total to each key on it once, however often the key recurs there.
+ * key_of names the key of lines-table entry `line` (of location loc) and is
+ * called once per entry met, in the order met, so keys can be made as they
+ * are needed. Returns the number of keys (1 + the largest); *counts, to be
+ * freed, holds as many.
+ */
+struct key_count {
+	uint64_t self, total;
+};
+typedef uint32_t (*line_key_fn)(void *arg, uint32_t line, const struct prof_loc *loc);
+
+size_t count_self_total(const struct profile *p, const uint64_t *per_stack, line_key_fn key_of,
+			void *arg, struct key_count **counts);
+
 /* Returns 0; a is to be released with analysis_release. */
 int analyze_profile(const struct profile *p, const struct analyze_opts *o, struct analysis *a);
 void analysis_release(struct analysis *a);

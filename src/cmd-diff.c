@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "cmd-opts.h"
 #include "cprof.h"
 #include "diffcalc.h"
 #include "folded-load.h"
@@ -21,14 +22,8 @@
 #include "xalloc.h"
 
 enum {
-	OPT_TOP = 1000,
-	OPT_BY,
-	OPT_THRESHOLD,
-	OPT_TITLE,
-	OPT_MINWIDTH,
+	OPT_THRESHOLD = 1000,
 };
-
-#define DEFAULT_TOP 20
 
 static const char usage[] =
 	"usage: cprof diff [options] BASE NEW\n"
@@ -54,8 +49,7 @@ static const char usage[] =
 
 struct diff_cmd {
 	const char *base_path, *new_path;
-	struct outspecs outs;
-	struct render_opts ro;
+	struct render_args r;
 	enum analyze_by by;
 	size_t top;
 	bool json;
@@ -70,37 +64,23 @@ static int parse_args(int argc, char **argv, struct diff_cmd *o)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
+		RENDER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char why[512];
-	unsigned long n;
-	int c;
+	int c, rc;
 
-	o->top = DEFAULT_TOP;
+	o->top = ROWS_DEFAULT_TOP;
 	while ((c = getopt_long(argc, argv, "o:f:jh", longopts, NULL)) != -1) {
+		rc = render_parse_opt(&o->r, c, optarg);
+		if (!rc)
+			rc = rows_parse_opt(c, optarg, &o->top, &o->by);
+		if (rc == 1)
+			continue;
+		if (rc > 1)
+			return rc;
 		switch (c) {
-		case OPT_TOP:
-			if (parse_uint(optarg, 0, 1000000, &n, why, sizeof(why))) {
-				error_msg("--top: %s", why);
-				return EXIT_USAGE;
-			}
-			o->top = n;
-			break;
-		case OPT_BY:
-			if (!strcmp(optarg, "function") || !strcmp(optarg, "func")) {
-				o->by = ANALYZE_BY_FUNCTION;
-			} else if (!strcmp(optarg, "line")) {
-				o->by = ANALYZE_BY_LINE;
-			} else {
-				error_msg("--by: '%s' is neither 'function' nor 'line'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'j': o->json = true; break;
 		case OPT_THRESHOLD:
 			if (parse_double(optarg, 0, 100, &o->threshold, why, sizeof(why))) {
@@ -108,20 +88,6 @@ static int parse_args(int argc, char **argv, struct diff_cmd *o)
 				return EXIT_USAGE;
 			}
 			o->have_threshold = true;
-			break;
-		case 'o': outspecs_add(&o->outs, optarg); break;
-		case 'f':
-			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
-				error_msg("--format: %s", why);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_TITLE: o->ro.title = optarg; break;
-		case OPT_MINWIDTH:
-			if (parse_double(optarg, 0, 10000, &o->ro.minwidth, why, sizeof(why))) {
-				error_msg("--minwidth: %s", why);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: fputs(usage, stderr); return EXIT_USAGE;
@@ -141,19 +107,15 @@ static int parse_args(int argc, char **argv, struct diff_cmd *o)
 		error_msg("diff: only one of BASE and NEW can be standard input");
 		return EXIT_USAGE;
 	}
-	if (!o->outs.n && o->outs.forced) {
+	if (!o->r.outs.n && o->r.outs.forced) {
 		error_msg("diff: --format needs -o PATH");
 		return EXIT_USAGE;
 	}
-	if (!o->outs.n && (o->ro.title || o->ro.minwidth > 0)) {
+	if (!o->r.outs.n && (o->r.ro.title || o->r.ro.minwidth > 0)) {
 		error_msg("diff: --title and --minwidth apply to -o outputs");
 		return EXIT_USAGE;
 	}
-	if (outspecs_check(&o->outs, why, sizeof(why))) {
-		error_msg("%s", why);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return render_check(&o->r);
 }
 
 static struct profile *load(const char *path)
@@ -176,23 +138,23 @@ static struct profile *load(const char *path)
 /* Render NEW against BASE: the flame graph becomes differential. */
 static int write_outputs(struct diff_cmd *o, const struct profile *base, const struct profile *cur)
 {
-	bool own_title = o->ro.title != NULL;
+	bool own_title = o->r.ro.title != NULL;
 	char *title = NULL;
 	int failures;
 
-	render_opts_from_meta(&o->ro, cur);
+	render_opts_from_meta(&o->r.ro, cur);
 	/* Thread ids differ from run to run: per-thread roots would never match. */
-	o->ro.threads = false;
-	o->ro.processes = false;
-	o->ro.base = base;
+	o->r.ro.threads = false;
+	o->r.ro.processes = false;
+	o->r.ro.base = base;
 	if (!own_title) {
 		/* Not NEW's own title: this graph is about the change. */
 		title = xasprintf("cprof diff: %s vs %s", o->base_path, o->new_path);
-		o->ro.title = title;
+		o->r.ro.title = title;
 	}
-	failures = outspecs_write(&o->outs, cur, &o->ro, NULL, 0);
+	failures = outspecs_write(&o->r.outs, cur, &o->r.ro, NULL, 0);
 	free(title);
-	o->ro.title = NULL;
+	o->r.ro.title = NULL;
 	return failures ? EXIT_ERROR : EXIT_OK;
 }
 
@@ -237,7 +199,7 @@ int cmd_diff(int argc, char **argv)
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	if (o.outs.n)
+	if (o.r.outs.n)
 		rc = write_outputs(&o, base, cur);
 
 	const struct diff_row *worst = o.have_threshold ? diff_regression(&d, o.threshold) : NULL;
@@ -255,6 +217,6 @@ out:
 	diff_release(&d);
 	profile_free(base);
 	profile_free(cur);
-	outspecs_release(&o.outs);
+	outspecs_release(&o.r.outs);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cmd-opts.h"
 #include "cprof.h"
 #include "launch.h"
 #include "log.h"
@@ -30,10 +31,7 @@
 #include "xalloc.h"
 
 enum {
-	OPT_TITLE = OPT_SESSION_LAST,
-	OPT_MINWIDTH,
-	OPT_LINES,
-	OPT_ON_CRASH,
+	OPT_ON_CRASH = OPT_SESSION_LAST,
 	OPT_ROTATE,
 	OPT_PYROSCOPE,
 	OPT_APP,
@@ -80,10 +78,8 @@ static const char usage[] =
 
 struct record_opts {
 	struct session_opts s;
-	struct outspecs outs;
-	const char *title;
-	double minwidth;
-	bool threads, lines, quiet;
+	struct render_args r;
+	bool quiet;
 	char *default_output;
 	const char *crash_path;
 	struct periodic_opts per;
@@ -129,13 +125,10 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
 		SESSION_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		RENDER_LONGOPTS,
 		{ "duration", required_argument, NULL, 'd' },
 		{ "threads", no_argument, NULL, 't' },
 		{ "lines", no_argument, NULL, OPT_LINES },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "on-crash", required_argument, NULL, OPT_ON_CRASH },
 		{ "rotate", required_argument, NULL, OPT_ROTATE },
@@ -153,30 +146,16 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+:" SESSION_SHORTOPTS "o:f:d:tqh", longopts, NULL)) !=
 	       -1) {
 		rc = session_parse_opt(&o->s, c, optarg);
+		if (!rc)
+			rc = render_parse_opt(&o->r, c, optarg);
 		if (rc == 1)
 			continue;
 		if (rc > 1)
 			return rc;
 		switch (c) {
-		case 'o': outspecs_add(&o->outs, optarg); break;
-		case 'f':
-			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
-				error_msg("--format: %s", why);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'd':
 			if (parse_duration(optarg, &o->s.duration_ns, why, sizeof(why))) {
 				error_msg("--duration: %s", why);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't': o->threads = true; break;
-		case OPT_LINES: o->lines = true; break;
-		case OPT_TITLE: o->title = optarg; break;
-		case OPT_MINWIDTH:
-			if (parse_double(optarg, 0, 10000, &o->minwidth, why, sizeof(why))) {
-				error_msg("--minwidth: %s", why);
 				return EXIT_USAGE;
 			}
 			break;
@@ -234,11 +213,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	 * Crash watching alone writes no profile unless asked to, nor does
 	 * pushing to a server; rotation always writes files.
 	 */
-	if (!o->outs.n && (o->per.rotate_ns || (!o->crash_path && !o->per.pyro.url))) {
+	if (!o->r.outs.n && (o->per.rotate_ns || (!o->crash_path && !o->per.pyro.url))) {
 		char stamp[32];
 		time_t now = time(NULL);
 		struct tm tm;
-		const char *ext = o->outs.forced ? o->outs.forced->suffixes[0] : ".svg";
+		const char *ext = o->r.outs.forced ? o->r.outs.forced->suffixes[0] : ".svg";
 
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
@@ -252,12 +231,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			o->default_output =
 				xasprintf("cprof-%s-%s%s", *cmd ? cmd : "cmd", stamp, ext);
 		}
-		outspecs_add(&o->outs, o->default_output);
+		outspecs_add(&o->r.outs, o->default_output);
 	}
-	if (outspecs_check(&o->outs, why, sizeof(why))) {
-		error_msg("%s", why);
-		return EXIT_USAGE;
-	}
+	rc = render_check(&o->r);
+	if (rc)
+		return rc;
 	/* A crash may come days later: a report it cannot write is lost. */
 	if (o->crash_path && output_path_check("--on-crash", o->crash_path, why, sizeof(why))) {
 		error_msg("%s", why);
@@ -396,14 +374,14 @@ int cmd_record(int argc, char **argv)
 
 	bool tty = !o.quiet && isatty(STDERR_FILENO);
 
-	rc = periodic_new(&o.per, &o.outs, o.s.rate_hz, o.s.idle, tty, &pd);
+	rc = periodic_new(&o.per, &o.r.outs, o.s.rate_hz, o.s.idle, tty, &pd);
 	if (rc)
 		goto out;
 	p = profile_new();
-	p->meta.title = profile_str(p, o.title);
-	p->meta.minwidth = o.minwidth;
-	p->meta.threads = o.threads;
-	p->meta.lines = o.lines;
+	p->meta.title = profile_str(p, o.r.ro.title);
+	p->meta.minwidth = o.r.ro.minwidth;
+	p->meta.threads = o.r.ro.threads;
+	p->meta.lines = o.r.ro.lines;
 	rc = session_start(&s, &o.s, p);
 	if (!rc)
 		rc = periodic_attach(pd, &s);
@@ -474,8 +452,8 @@ int cmd_record(int argc, char **argv)
 	render_opts_from_meta(&ro, p);
 	int failures = periodic_finish(pd, written, sizeof(written));
 
-	if (!periodic_rotating(pd) && o.outs.n)
-		failures += outspecs_write(&o.outs, p, &ro, written, sizeof(written));
+	if (!periodic_rotating(pd) && o.r.outs.n)
+		failures += outspecs_write(&o.r.outs, p, &ro, written, sizeof(written));
 	const struct crash_report *crash = collector_crash(s.coll);
 
 	if (crash && write_crash_report(o.crash_path, p, crash))
@@ -505,7 +483,7 @@ out:
 	profile_free(p);
 out_opts:
 	free(o.per.pyro.tags);
-	outspecs_release(&o.outs);
+	outspecs_release(&o.r.outs);
 	session_opts_release(&o.s);
 	free(o.default_output);
 	return rc;

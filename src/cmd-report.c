@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "cmd-opts.h"
 #include "cprof.h"
 #include "log.h"
 #include "options.h"
@@ -19,16 +20,8 @@
 #include "recfile.h"
 
 enum {
-	OPT_TOP = 1000,
-	OPT_BY,
-	OPT_SORT,
-	OPT_TITLE,
-	OPT_MINWIDTH,
-	OPT_LINES,
-	OPT_PROCESSES,
+	OPT_SORT = 1000,
 };
-
-#define DEFAULT_TOP 20
 
 static const char usage[] =
 	"usage: cprof report [options] FILE.cprof\n"
@@ -57,25 +50,20 @@ static const char usage[] =
 
 struct report_cmd {
 	const char *path;
-	struct outspecs outs;
-	struct render_opts ro;
+	struct render_args r;
 	struct analyze_opts ao;
 	size_t top;
 	bool json;
 	bool report_opts; /* --top, --by, --sort or --json given */
-	bool render_opts; /* --threads, --lines, ... given */
 };
 
 static int parse_args(int argc, char **argv, struct report_cmd *o)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
+		RENDER_LONGOPTS,
 		{ "threads", no_argument, NULL, 't' },
 		{ "processes", no_argument, NULL, OPT_PROCESSES },
 		{ "lines", no_argument, NULL, OPT_LINES },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "minwidth", required_argument, NULL, OPT_MINWIDTH },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "sort", required_argument, NULL, OPT_SORT },
@@ -83,63 +71,22 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char why[512];
-	unsigned long n;
-	int c;
+	int c, rc;
 
-	o->top = DEFAULT_TOP;
+	o->top = ROWS_DEFAULT_TOP;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:tjh", longopts, NULL)) != -1) {
+		rc = render_parse_opt(&o->r, c, optarg);
+		if (!rc) {
+			rc = rows_parse_opt(c, optarg, &o->top, &o->ao.by);
+			if (rc == 1)
+				o->report_opts = true;
+		}
+		if (rc == 1)
+			continue;
+		if (rc > 1)
+			return rc;
 		switch (c) {
-		case 'o': outspecs_add(&o->outs, optarg); break;
-		case 'f':
-			if (outspecs_force(&o->outs, optarg, why, sizeof(why))) {
-				error_msg("--format: %s", why);
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			o->ro.threads = true;
-			o->render_opts = true;
-			break;
-		case OPT_PROCESSES:
-			o->ro.processes = true;
-			o->render_opts = true;
-			break;
-		case OPT_LINES:
-			o->ro.lines = true;
-			o->render_opts = true;
-			break;
-		case OPT_TITLE:
-			o->ro.title = optarg;
-			o->render_opts = true;
-			break;
-		case OPT_MINWIDTH:
-			if (parse_double(optarg, 0, 10000, &o->ro.minwidth, why, sizeof(why))) {
-				error_msg("--minwidth: %s", why);
-				return EXIT_USAGE;
-			}
-			o->render_opts = true;
-			break;
-		case OPT_TOP:
-			if (parse_uint(optarg, 0, 1000000, &n, why, sizeof(why))) {
-				error_msg("--top: %s", why);
-				return EXIT_USAGE;
-			}
-			o->top = n;
-			o->report_opts = true;
-			break;
-		case OPT_BY:
-			if (!strcmp(optarg, "function") || !strcmp(optarg, "func")) {
-				o->ao.by = ANALYZE_BY_FUNCTION;
-			} else if (!strcmp(optarg, "line")) {
-				o->ao.by = ANALYZE_BY_LINE;
-			} else {
-				error_msg("--by: '%s' is neither 'function' nor 'line'", optarg);
-				return EXIT_USAGE;
-			}
-			o->report_opts = true;
-			break;
 		case OPT_SORT:
 			if (!strcmp(optarg, "self")) {
 				o->ao.sort = ANALYZE_SORT_SELF;
@@ -168,25 +115,21 @@ static int parse_args(int argc, char **argv, struct report_cmd *o)
 		return EXIT_USAGE;
 	}
 	o->path = argv[optind];
-	if (o->outs.n && o->report_opts) {
+	if (o->r.outs.n && o->report_opts) {
 		error_msg("report: --top, --by, --sort and --json print a report; "
 			  "with -o the recording is rendered instead");
 		return EXIT_USAGE;
 	}
-	if (!o->outs.n && o->outs.forced) {
+	if (!o->r.outs.n && o->r.outs.forced) {
 		error_msg("report: --format needs -o PATH");
 		return EXIT_USAGE;
 	}
-	if (!o->outs.n && o->render_opts) {
+	if (!o->r.outs.n && o->r.shaped) {
 		error_msg("report: --threads, --processes, --lines, --title and --minwidth "
 			  "apply to -o outputs");
 		return EXIT_USAGE;
 	}
-	if (outspecs_check(&o->outs, why, sizeof(why))) {
-		error_msg("%s", why);
-		return EXIT_USAGE;
-	}
-	return 0;
+	return render_check(&o->r);
 }
 
 int cmd_report(int argc, char **argv)
@@ -207,10 +150,10 @@ int cmd_report(int argc, char **argv)
 		rc = EXIT_ERROR;
 		goto out;
 	}
-	if (o.outs.n) {
+	if (o.r.outs.n) {
 		/* The same render options as record used, unless overridden. */
-		render_opts_from_meta(&o.ro, p);
-		rc = outspecs_write(&o.outs, p, &o.ro, NULL, 0) ? EXIT_ERROR : EXIT_OK;
+		render_opts_from_meta(&o.r.ro, p);
+		rc = outspecs_write(&o.r.outs, p, &o.r.ro, NULL, 0) ? EXIT_ERROR : EXIT_OK;
 		goto out;
 	}
 
@@ -224,6 +167,6 @@ int cmd_report(int argc, char **argv)
 	}
 out:
 	profile_free(p);
-	outspecs_release(&o.outs);
+	outspecs_release(&o.r.outs);
 	return rc;
 }

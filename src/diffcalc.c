@@ -2,11 +2,11 @@
 /*
  * The comparison of two profiles and its report writers (see diffcalc.h).
  *
- * Each profile is aggregated as in analyze.c: samples are counted per
- * distinct stack, then each stack's frames are walked once, its samples
- * going to the self count of the innermost frame and, once per stack, to
- * the total of every row on it. Rows are keyed by text in a table of the
- * diff's own, so the two profiles' functions meet whatever their indices.
+ * Each profile is aggregated as analyze.c aggregates hotspots, by
+ * count_self_total with rows for keys: a stack's samples go to the self
+ * count of its innermost row and, once per stack, to the total of every row
+ * on it. Rows are keyed by text in a table of the diff's own, so the two
+ * profiles' functions meet whatever their indices.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -65,8 +65,7 @@ struct builder {
 	struct diff *d;
 	struct rowmap map;
 	size_t cap_rows;
-	uint32_t *stamp; /* per row: the last stack (+ 1) it was counted for */
-	size_t nstamp;
+	const struct profile *p; /* the one being added */
 };
 
 /* The row of one entry of a profile's lines table, made if new. */
@@ -112,22 +111,25 @@ static uint32_t row_for(struct builder *b, const struct profile *p, const struct
 	b->map.keys[s] = label;
 	b->map.rows[s] = (uint32_t)(d->nrows - 1);
 	b->map.n++;
-	if (b->nstamp < d->nrows) {
-		size_t old = b->nstamp;
-
-		b->stamp = xgrow(b->stamp, &b->nstamp, d->nrows, sizeof(*b->stamp));
-		memset(b->stamp + old, 0, (b->nstamp - old) * sizeof(*b->stamp));
-	}
 	return (uint32_t)(d->nrows - 1);
+}
+
+/* Made as lines are first met, rows exist only for what was sampled. */
+static uint32_t row_key(void *arg, uint32_t line, const struct prof_loc *loc)
+{
+	struct builder *b = arg;
+
+	(void)loc;
+	return row_for(b, b->p, &b->p->lines[line]);
 }
 
 static void add_profile(struct builder *b, const struct profile *p, int side)
 {
 	struct diff *d = b->d;
 	uint64_t *per_stack = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*per_stack));
-	uint32_t *line_row = xmalloc((p->nlines ? p->nlines : 1) * sizeof(*line_row));
 	struct prof_iter it;
 	struct prof_sample s;
+	struct key_count *c;
 
 	profile_iter_init(&it);
 	while (profile_iter_next(p, &it, &s)) {
@@ -137,40 +139,15 @@ static void add_profile(struct builder *b, const struct profile *p, int side)
 		per_stack[s.stack]++;
 		d->samples[side]++;
 	}
-	memset(line_row, 0xff, (p->nlines ? p->nlines : 1) * sizeof(*line_row));
-	if (b->nstamp)
-		memset(b->stamp, 0, b->nstamp * sizeof(*b->stamp));
-	for (uint32_t si = 0; si < p->nstacks; si++) {
-		const uint32_t *locs = profile_stack_locs(p, si);
-		uint64_t n = per_stack[si];
-		bool leaf = true;
+	b->p = p;
+	size_t n = count_self_total(p, per_stack, row_key, b, &c);
 
-		if (!n)
-			continue;
-		for (uint32_t i = 0; i < p->stacks[si].n; i++) {
-			const struct prof_loc *loc = &p->locs[locs[i]];
-
-			for (uint16_t j = 0; j < loc->nlines; j++) {
-				uint32_t li = loc->first_line + j;
-
-				if (line_row[li] == UINT32_MAX)
-					line_row[li] = row_for(b, p, &p->lines[li]);
-
-				uint32_t r = line_row[li];
-
-				if (leaf)
-					d->rows[r].self[side] += n;
-				leaf = false;
-				/* A function twice on a stack (recursion) counts once. */
-				if (b->stamp[r] == si + 1)
-					continue;
-				b->stamp[r] = si + 1;
-				d->rows[r].total[side] += n;
-			}
-		}
+	for (size_t r = 0; r < n; r++) {
+		d->rows[r].self[side] += c[r].self;
+		d->rows[r].total[side] += c[r].total;
 	}
 	free(per_stack);
-	free(line_row);
+	free(c);
 }
 
 static __int128 abs128(__int128 v)
@@ -243,7 +220,6 @@ int diff_compute(const struct profile *base, const struct profile *cur, enum ana
 		qsort(d->rows, d->nrows, sizeof(*d->rows), cmp_row);
 	free(b.map.keys);
 	free(b.map.rows);
-	free(b.stamp);
 	return 0;
 }
 

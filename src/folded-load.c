@@ -10,17 +10,15 @@
  * checked before it is added, and the sizes that cost memory are capped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "folded-load.h"
+#include "readall.h"
 #include "recfile.h"
 #include "strtab.h"
 #include "xalloc.h"
@@ -401,57 +399,10 @@ int folded_parse(const char *data, size_t len, struct profile **out, char *why, 
 	return 0;
 }
 
-/* The whole of fd, up to FOLDED_MAX_BYTES (and one more, to tell it was more). */
-static int read_all(int fd, char **out, size_t *len)
+static int load_path(const char *path, char **data, size_t *len, char *why, size_t whylen)
 {
-	size_t cap = 65536, n = 0;
-	struct stat st;
-	char *buf;
+	int err = read_path(path, FOLDED_MAX_BYTES, data, len);
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size <= FOLDED_MAX_BYTES)
-		cap = (size_t)st.st_size + 1;
-	buf = xmalloc(cap);
-	for (;;) {
-		if (n == cap)
-			buf = xgrow(buf, &cap, cap + 1, 1);
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-
-			free(buf);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > FOLDED_MAX_BYTES) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-static int read_path(const char *path, char **data, size_t *len, char *why, size_t whylen)
-{
-	bool is_stdin = !strcmp(path, "-");
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	int err;
-
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(-err));
-		return err;
-	}
-	err = read_all(fd, data, len);
-	if (!is_stdin)
-		close(fd);
 	if (err == -EFBIG)
 		snprintf(why, whylen, "larger than %llu bytes",
 			 (unsigned long long)FOLDED_MAX_BYTES);
@@ -467,7 +418,7 @@ int folded_load(const char *path, struct profile **out, char *why, size_t whylen
 	int err;
 
 	*out = NULL;
-	err = read_path(path, &data, &len, why, whylen);
+	err = load_path(path, &data, &len, why, whylen);
 	if (err)
 		return err;
 	err = folded_parse(data, len, out, why, whylen);
@@ -475,26 +426,15 @@ int folded_load(const char *path, struct profile **out, char *why, size_t whylen
 	return err;
 }
 
-static bool starts_with(const char *d, size_t len, const char *s)
-{
-	size_t n = strlen(s);
-
-	return len >= n && !memcmp(d, s, n);
-}
-
 /* Other kinds of profile are the likely mistakes; name them. */
 static const char *other_format(const char *d, size_t len)
 {
-	size_t i = 0;
-
-	if (len >= 2 && (unsigned char)d[0] == 0x1f && (unsigned char)d[1] == 0x8b)
-		return "gzip-compressed data (a pprof profile?)";
-	while (i < len && i < 64 && (is_blank(d[i]) || d[i] == '\n' || d[i] == '\r'))
-		i++;
-	if (starts_with(d + i, len - i, "<?xml") || starts_with(d + i, len - i, "<svg"))
-		return "an SVG file";
-	if (starts_with(d + i, len - i, "{"))
-		return "a JSON file";
+	switch (file_kind_of(d, len)) {
+	case FILE_GZIP: return "gzip-compressed data (a pprof profile?)";
+	case FILE_SVG: return "an SVG file";
+	case FILE_JSON: return "a JSON file";
+	case FILE_UNKNOWN: break;
+	}
 	return NULL;
 }
 
@@ -513,7 +453,7 @@ int profile_load_any(const char *path, struct profile **out, char *why, size_t w
 	int err;
 
 	*out = NULL;
-	err = read_path(path, &data, &len, why, whylen);
+	err = load_path(path, &data, &len, why, whylen);
 	if (err)
 		return err;
 	if (len && !memcmp(data, magic, len < sig ? len : sig)) {

@@ -14,7 +14,6 @@
  * the file as corrupt instead of silently shifting every later reference.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -22,10 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "profile.h"
+#include "readall.h"
 #include "recfile-fmt.h"
 #include "recfile.h"
 #include "strtab.h"
@@ -581,27 +579,17 @@ static int inflate_payload(const uint8_t *src, size_t srclen, size_t rawlen, uin
 	return 0;
 }
 
-static bool starts_with(const uint8_t *d, size_t len, const char *s)
-{
-	size_t n = strlen(s);
-
-	return len >= n && !memcmp(d, s, n);
-}
-
 static int not_a_recording(struct loader *l, const uint8_t *d, size_t len)
 {
 	const char *what = NULL;
-	size_t i = 0;
 
 	/* Other cprof outputs are the likely mistake; say which. */
-	while (i < len && i < 64 && (d[i] == ' ' || d[i] == '\n' || d[i] == '\t' || d[i] == '\r'))
-		i++;
-	if (starts_with(d + i, len - i, "<?xml") || starts_with(d + i, len - i, "<svg"))
-		what = "an SVG file";
-	else if (starts_with(d + i, len - i, "{"))
-		what = "a JSON file";
-	else if (len >= 2 && d[0] == 0x1f && d[1] == 0x8b)
-		what = "a gzip file (pprof?)";
+	switch (file_kind_of((const char *)d, len)) {
+	case FILE_SVG: what = "an SVG file"; break;
+	case FILE_JSON: what = "a JSON file"; break;
+	case FILE_GZIP: what = "a gzip file (pprof?)"; break;
+	case FILE_UNKNOWN: break;
+	}
 	if (!len)
 		snprintf(l->why, l->whylen, "not a cprof recording (empty file)");
 	else if (what)
@@ -689,70 +677,19 @@ int recfile_parse(const uint8_t *data, size_t len, struct profile **out, char *w
 	return 0;
 }
 
-static int read_all(int fd, uint8_t **out, size_t *len)
-{
-	struct stat st;
-	size_t cap = 65536, n = 0;
-	uint8_t *buf;
-
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX / 2)
-		cap = (size_t)st.st_size + 1;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			uint8_t *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-
-			free(buf);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int recfile_load(const char *path, struct profile **out, char *why, size_t whylen)
 {
-	bool is_stdin = !strcmp(path, "-");
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *data = NULL;
+	char *data = NULL;
 	size_t len = 0;
 	int err;
 
 	*out = NULL;
-	if (fd < 0) {
-		err = -errno;
-		snprintf(why, whylen, "%s", strerror(-err));
-		return err;
-	}
-	err = read_all(fd, &data, &len);
-	if (!is_stdin)
-		close(fd);
+	err = read_path(path, SIZE_MAX, &data, &len);
 	if (err) {
 		snprintf(why, whylen, "%s", strerror(-err));
 		return err;
 	}
-	err = recfile_parse(data, len, out, why, whylen);
+	err = recfile_parse((const uint8_t *)data, len, out, why, whylen);
 	if (err && err != RECFILE_EBADFORMAT)
 		snprintf(why, whylen, "%s", strerror(-err));
 	free(data);
