@@ -24,6 +24,14 @@ struct idset {
 struct prof_index {
 	struct idset funcs, mappings, locs, stacks, threads;
 	struct prof_sample last; /* last sample added, for the order check */
+	/*
+	 * The open chunk is encoded here; a full chunk is copied out at its
+	 * exact size. Growing each chunk by doubling would leave up to half of
+	 * every chunk unused, and shrinking it afterwards leaves holes in the
+	 * heap: the timeline is the one thing that grows with every sample.
+	 */
+	uint8_t *scratch;
+	size_t cap_scratch;
 };
 
 typedef bool (*id_eq_fn)(const struct profile *p, uint32_t id, const void *key);
@@ -96,7 +104,8 @@ void profile_free(struct profile *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->nchunks; i++)
-		free(p->chunks[i].data);
+		if (!p->index || p->chunks[i].data != p->index->scratch)
+			free(p->chunks[i].data);
 	free(p->chunks);
 	free(p->funcs);
 	free(p->lines);
@@ -113,6 +122,7 @@ void profile_free(struct profile *p)
 		idset_release(&p->index->locs);
 		idset_release(&p->index->stacks);
 		idset_release(&p->index->threads);
+		free(p->index->scratch);
 		free(p->index);
 	}
 	strtab_free(p->strings);
@@ -351,9 +361,13 @@ void profile_add_usage(struct profile *p, const struct prof_usage *u)
 
 /* ---- timeline ---- */
 
-static void put_varint(struct prof_chunk *c, uint64_t v)
+static void put_varint(struct prof_index *x, struct prof_chunk *c, uint64_t v)
 {
-	c->data = xgrow(c->data, &c->cap, c->len + 10, 1);
+	if (c->len + 10 > x->cap_scratch) {
+		x->scratch = xgrow(x->scratch, &x->cap_scratch, c->len + 10, 1);
+		c->data = x->scratch;
+		c->cap = x->cap_scratch;
+	}
 	while (v >= 0x80) {
 		c->data[c->len++] = (uint8_t)(v | 0x80);
 		v >>= 7;
@@ -381,18 +395,27 @@ void profile_add_sample(struct profile *p, const struct prof_sample *s)
 	struct prof_sample prev = p->index->last;
 	uint64_t t = s->t_ns;
 
+	struct prof_index *x = p->index;
+
 	if (!c || c->count == CHUNK_SAMPLES) {
+		if (c) {
+			c->data = xmalloc(c->len);
+			memcpy(c->data, x->scratch, c->len);
+			c->cap = c->len;
+		}
 		c = VEC_PUSH(p->chunks, p->nchunks, p->cap_chunks);
 		memset(c, 0, sizeof(*c));
+		c->data = x->scratch;
+		c->cap = x->cap_scratch;
 		memset(&prev, 0, sizeof(prev));
 	}
 	if (t < p->index->last.t_ns)
 		t = p->index->last.t_ns; /* keep the timeline monotonic */
-	put_varint(c, t - prev.t_ns);
-	put_varint(c, s->thread);
-	put_varint(c, s->stack);
-	put_varint(c, (uint8_t)s->state);
-	put_varint(c, (uint64_t)((int64_t)s->syscall + 1));
+	put_varint(x, c, t - prev.t_ns);
+	put_varint(x, c, s->thread);
+	put_varint(x, c, s->stack);
+	put_varint(x, c, (uint8_t)s->state);
+	put_varint(x, c, (uint64_t)((int64_t)s->syscall + 1));
 	c->count++;
 	p->nsamples++;
 	p->index->last = *s;

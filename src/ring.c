@@ -12,16 +12,29 @@
 #define ALIGN8(x) (((x) + 7) & ~(size_t)7)
 #define REC_WRAP  0xffffffffu
 
+/*
+ * Consumed pages go back to the kernel once this much has piled up: one
+ * madvise() per batch, and the batch is all the slack that stays resident.
+ */
+#define RELEASE_BATCH (256u << 10)
+
 int ring_init(struct ring *r, size_t size)
 {
+	long pg = sysconf(_SC_PAGESIZE);
+
 	memset(r, 0, sizeof(*r));
+	r->page = pg > 0 ? (size_t)pg : 4096;
 	size = ALIGN8(size);
-	r->buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	r->buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->buf == MAP_FAILED) {
 		r->buf = NULL;
 		return -errno;
 	}
+	/*
+	 * Transparent huge pages would make the first touch fault in 2 MiB at
+	 * once and defeat handing back consumed pages; small pages it is.
+	 */
+	(void)madvise(r->buf, size, MADV_NOHUGEPAGE);
 	r->size = size;
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0) {
@@ -48,6 +61,20 @@ size_t ring_used(const struct ring *r)
 {
 	return atomic_load_explicit(&r->head, memory_order_acquire) -
 	       atomic_load_explicit(&r->tail, memory_order_acquire);
+}
+
+/*
+ * Fault in [off, off + len) now, in the producer, rather than in the middle
+ * of a copy that is made while a target thread is stopped. A page already
+ * resident costs one store. Only bytes of the reservation are written: the
+ * page's earlier bytes may be a record the consumer is reading.
+ */
+static void prefault(struct ring *r, size_t off, size_t len)
+{
+	volatile uint8_t *b = r->buf;
+
+	for (size_t o = off; o < off + len; o = (o | (r->page - 1)) + 1)
+		b[o] = 0;
 }
 
 /*
@@ -79,6 +106,7 @@ void *ring_reserve(struct ring *r, uint32_t type, size_t len)
 	}
 	struct ring_rec *rec = (struct ring_rec *)(r->buf + off);
 
+	prefault(r, off, need);
 	rec->type = type;
 	rec->len = (uint32_t)len;
 	return rec + 1;
@@ -92,10 +120,46 @@ void ring_commit(struct ring *r, void *payload, size_t len)
 	r->wpos += ALIGN8(sizeof(*rec) + len);
 }
 
+static void zap(struct ring *r, size_t from, size_t to)
+{
+	while (from < to) {
+		size_t off = from % r->size;
+		size_t n = to - from < r->size - off ? to - from : r->size - off;
+
+		(void)madvise(r->buf + off, n, MADV_DONTNEED);
+		from += n;
+	}
+}
+
+/*
+ * Hand the pages the consumer is done with back to the kernel. It is the
+ * producer that does it, because only the producer knows how far it has
+ * written: a consumed page may already hold new records of the next lap
+ * (from wpos - size on), and those pages stay. The page the consumer's
+ * tail is in stays too. Called between captures, never between a
+ * reservation's prefault and its copy.
+ */
+static void release_consumed(struct ring *r)
+{
+	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	size_t lim = tail - tail % r->page, from = r->released;
+
+	if (r->size % r->page || lim < from || lim - from < RELEASE_BATCH)
+		return;
+	if (r->wpos > r->size && from < r->wpos - r->size) {
+		from = r->wpos - r->size;
+		from += (r->page - from % r->page) % r->page;
+	}
+	if (from < lim)
+		zap(r, from, lim);
+	r->released = lim;
+}
+
 void ring_publish(struct ring *r)
 {
 	uint64_t one = 1;
 
+	release_consumed(r);
 	if (atomic_load_explicit(&r->head, memory_order_relaxed) == r->wpos)
 		return;
 	atomic_store_explicit(&r->head, r->wpos, memory_order_release);

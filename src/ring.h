@@ -5,10 +5,15 @@
 /*
  * A single-producer, single-consumer ring of variable-size records between
  * the sampler thread and the consumer. The sampler reserves space, copies a
- * stack straight into it while the thread is stopped (the memory is
- * pre-faulted, so the copy takes no page faults), commits, and publishes a
- * whole tick at once. When the ring is full the sampler skips the capture
+ * stack straight into it while the thread is stopped, commits, and publishes
+ * a whole tick at once. When the ring is full the sampler skips the capture
  * altogether: a sample we cannot keep costs the target nothing.
+ *
+ * The ring is large, for bursts when the consumer falls behind, but only
+ * its backlog stays resident: ring_reserve() faults the reserved pages in
+ * before it returns (so a copy made while the target is stopped takes no
+ * page faults), and ring_publish() hands consumed pages back to the kernel
+ * in batches.
  */
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -27,7 +32,9 @@ struct ring {
 	_Atomic size_t tail; /* consumer position */
 	size_t wpos;	     /* producer's unpublished position */
 	size_t rpos;	     /* consumer's peek position */
-	int efd;	     /* eventfd: signalled on publish */
+	size_t released;     /* producer: pages below this were handed back */
+	size_t page;
+	int efd; /* eventfd: signalled on publish */
 };
 
 int ring_init(struct ring *r, size_t size);

@@ -24,6 +24,7 @@
 #include "unwind.h"
 #include "xalloc.h"
 
+/* Room for seconds of backlog; only the backlog is resident (ring.h). */
 #define RING_SIZE   (16u << 20)
 #define WATCHDOG_MS 250
 

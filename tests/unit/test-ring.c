@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The sampler → consumer ring (src/ring.h). */
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "ring.h"
@@ -216,6 +219,88 @@ TEST(two_threads)
 	}
 	pthread_join(th, NULL);
 	CHECK_EQ_INT(want, STRESS_RECORDS);
+	CHECK_NULL(ring_peek(&r));
+	ring_release(&r);
+}
+
+static size_t resident_bytes(const struct ring *r)
+{
+	size_t pages = (r->size + r->page - 1) / r->page, n = 0;
+	unsigned char *vec = calloc(pages, 1);
+
+	if (!vec || mincore(r->buf, r->size, vec)) {
+		free(vec);
+		return SIZE_MAX;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n * r->page;
+}
+
+/* Only the backlog stays resident, and handing pages back loses nothing. */
+TEST(consumed_pages_are_released)
+{
+	struct ring r;
+	uint32_t next = 0, want = 0;
+
+	REQUIRE_EQ_INT(ring_init(&r, 4u << 20), 0);
+	CHECK_LT_INT(resident_bytes(&r), 64 * 1024);
+	/* Three laps, a backlog of about 1 MiB all along. */
+	while (want < 3 * (4u << 20) / 4104) {
+		uint8_t *p;
+
+		while (next - want < 256 && (p = ring_reserve(&r, next, 4096))) {
+			memset(p, (int)(next & 0xff), 4096);
+			ring_commit(&r, p, 4096);
+			next++;
+		}
+		ring_publish(&r);
+		for (int i = 0; i < 64; i++) {
+			struct ring_rec *rec = ring_peek(&r);
+
+			REQUIRE_NOT_NULL(rec);
+			CHECK_EQ_INT(rec->type, want);
+			CHECK_EQ_INT(((uint8_t *)ring_payload(rec))[0], want & 0xff);
+			CHECK_EQ_INT(((uint8_t *)ring_payload(rec))[4095], want & 0xff);
+			want++;
+		}
+		ring_consume(&r);
+	}
+	CHECK_LT_INT(resident_bytes(&r), (1u << 20) + 2 * 256 * 1024);
+
+	/* Nearly full: the consumed pages that already hold the next lap stay. */
+	while ((r.wpos - atomic_load(&r.tail)) + 8192 < r.size) {
+		uint8_t *p = ring_reserve(&r, next, 4000);
+
+		REQUIRE_NOT_NULL(p);
+		memset(p, (int)(next & 0xff), 4000);
+		ring_commit(&r, p, 4000);
+		next++;
+	}
+	ring_publish(&r);
+	while (want < next) {
+		struct ring_rec *rec = ring_peek(&r);
+
+		REQUIRE_NOT_NULL(rec);
+		CHECK_EQ_INT(rec->type, want);
+		CHECK_EQ_INT(((uint8_t *)ring_payload(rec))[rec->len - 1], want & 0xff);
+		want++;
+		if (want % 100 == 0) {
+			ring_consume(&r);
+			/* The producer releases, then writes a little more. */
+			ring_publish(&r);
+			uint8_t *p = ring_reserve(&r, next, 100);
+
+			if (p) {
+				memset(p, (int)(next & 0xff), 100);
+				ring_commit(&r, p, 100);
+				next++;
+				ring_publish(&r);
+			}
+		}
+	}
+	ring_consume(&r);
 	CHECK_NULL(ring_peek(&r));
 	ring_release(&r);
 }
