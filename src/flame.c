@@ -177,55 +177,6 @@ static void visit(const struct prof_line *l, const struct prof_loc *loc, void *a
 	descend(w, lb, line_kind(l, loc));
 }
 
-struct key_count {
-	uint32_t thread, stack;
-	uint64_t count;
-};
-
-static int cmp_key(const void *a, const void *b)
-{
-	const struct key_count *x = a, *y = b;
-
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	return (x->stack > y->stack) - (x->stack < y->stack);
-}
-
-/* Distinct (thread or 0, stack) pairs inside the window, with their counts. */
-static size_t count_stacks(const struct profile *p, const struct render_opts *o,
-			   struct key_count **out)
-{
-	bool by_thread = o->threads || o->processes;
-	struct key_count *keys = NULL;
-	size_t n = 0, cap = 0, w = 0;
-	struct prof_iter it;
-	struct prof_sample s;
-
-	profile_iter_init(&it);
-	while (profile_iter_next(p, &it, &s)) {
-		if (!render_in_window(o, s.t_ns) || s.stack >= p->nstacks)
-			continue;
-		uint32_t thread = by_thread ? s.thread : 0;
-
-		/* Consecutive samples often repeat a stack: merge them at once. */
-		if (n && keys[n - 1].thread == thread && keys[n - 1].stack == s.stack) {
-			keys[n - 1].count++;
-			continue;
-		}
-		*VEC_PUSH(keys, n, cap) = (struct key_count){ thread, s.stack, 1 };
-	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_key);
-	for (size_t i = 0; i < n; i++) {
-		if (w && keys[w - 1].thread == keys[i].thread && keys[w - 1].stack == keys[i].stack)
-			keys[w - 1].count += keys[i].count;
-		else
-			keys[w++] = keys[i];
-	}
-	*out = keys;
-	return w;
-}
-
 struct child_ref {
 	const char *name;
 	uint8_t kind;
@@ -284,7 +235,7 @@ static void layout(struct flame *fl)
 int flame_build(struct flame *fl, const struct profile *p, const struct render_opts *o)
 {
 	struct label *labels = xcalloc(p->nlines ? p->nlines : 1, sizeof(*labels));
-	struct key_count *keys;
+	struct stack_count *keys;
 	size_t nkeys;
 	int err = 0;
 
@@ -299,7 +250,7 @@ int flame_build(struct flame *fl, const struct profile *p, const struct render_o
 	};
 	index_grow(fl);
 
-	nkeys = count_stacks(p, o, &keys);
+	nkeys = stack_counts(p, o, o->threads || o->processes, &keys);
 	for (size_t i = 0; i < nkeys; i++) {
 		struct walk w = {
 			.fl = fl,

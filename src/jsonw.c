@@ -77,7 +77,16 @@ void json_string(FILE *f, const char *str)
 	putc('"', f);
 	while (*s) {
 		unsigned char c = *s;
+		size_t run = 0;
 
+		/* Most names need no escaping: hand stdio whole runs, not bytes. */
+		while (s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(s, 1, run, f);
+			s += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			putc('\\', f);
 			putc(c, f);
@@ -89,9 +98,6 @@ void json_string(FILE *f, const char *str)
 			case '\r': fputs("\\r", f); break;
 			default: fprintf(f, "\\u%04x", c); break;
 			}
-			s++;
-		} else if (c < 0x80) {
-			putc(c, f);
 			s++;
 		} else {
 			int n = utf8_len(s);

@@ -18,37 +18,67 @@ struct builder {
 	size_t len, cap;
 	const struct profile *p;
 	const struct render_opts *o;
+	/*
+	 * Per p->lines entry, its label as append() writes it, made on first
+	 * use: a stack shares most frames with the others, and formatting and
+	 * cleaning each frame of every stack again was most of the time here.
+	 */
+	struct strtab *labels;
+	const char **line_label;
 };
 
-static void append(struct builder *b, const char *s)
+/* s with ';' (the frame separator) and line ends (the line separator) replaced. */
+static void put_clean(char *w, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
-	b->buf = xgrow(b->buf, &b->cap, b->len + n + 2, 1);
-	if (b->len)
-		b->buf[b->len++] = ';';
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
-		/* ';' separates frames; a newline would end the line. */
-		b->buf[b->len++] = c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
+		w[i] = c == ';' ? ':' : (c == '\n' || c == '\r') ? ' ' : c;
 	}
+}
+
+static void append_len(struct builder *b, const char *s, size_t n, bool clean)
+{
+	b->buf = xgrow(b->buf, &b->cap, b->len + n + 2, 1);
+	if (b->len)
+		b->buf[b->len++] = ';';
+	if (clean)
+		put_clean(b->buf + b->len, s, n);
+	else
+		memcpy(b->buf + b->len, s, n);
+	b->len += n;
 	b->buf[b->len] = '\0';
+}
+
+static void append(struct builder *b, const char *s)
+{
+	append_len(b, s, strlen(s), true);
 }
 
 static void visit(const struct prof_line *l, const struct prof_loc *loc, void *arg)
 {
 	struct builder *b = arg;
-	char label[1024];
-	size_t n;
+	const char **cached = &b->line_label[l - b->p->lines];
+	const char *suffix = l->inlined ? "_[i]" : loc->kind == LOC_JIT ? "_[j]" : "";
 
-	frame_label(b->p, l, b->o, label, sizeof(label) - 8);
-	n = strlen(label);
-	if (l->inlined)
-		memcpy(label + n, "_[i]", 5);
-	else if (loc->kind == LOC_JIT)
-		memcpy(label + n, "_[j]", 5);
-	append(b, label);
+	if (!*cached) {
+		char label[1024];
+		size_t n;
+
+		frame_label(b->p, l, b->o, label, sizeof(label) - 8);
+		n = strlen(label);
+		put_clean(label, label, n);
+		*cached = strtab_intern_len(b->labels, label, n);
+	}
+	/* The suffixes hold nothing append() would replace. */
+	size_t n = strlen(*cached), ns = strlen(suffix);
+
+	append_len(b, *cached, n, false);
+	if (ns) {
+		b->buf = xgrow(b->buf, &b->cap, b->len + ns + 1, 1);
+		memcpy(b->buf + b->len, suffix, ns + 1);
+		b->len += ns;
+	}
 }
 
 static int cmp_line(const void *a, const void *b)
@@ -56,52 +86,21 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(((const struct folded_line *)a)->text, ((const struct folded_line *)b)->text);
 }
 
-/* Counts per (thread or 0, stack), then merged by text: two stacks may print alike. */
-struct key_count {
-	uint32_t thread, stack;
-	uint64_t count;
-};
-
-static int cmp_key(const void *a, const void *b)
-{
-	const struct key_count *x = a, *y = b;
-
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	return (x->stack > y->stack) - (x->stack < y->stack);
-}
-
 int folded_collect(const struct profile *p, const struct render_opts *o, struct folded_line **out,
 		   size_t *nout)
 {
-	struct key_count *keys = NULL;
-	size_t nkeys = 0, cap = 0;
-	struct prof_iter it;
-	struct prof_sample s;
+	struct stack_count *keys;
+	size_t nkeys;
 	struct strtab *texts = strtab_new();
 	struct builder b = { .p = p, .o = o };
 	struct folded_line *lines = NULL;
 	size_t nlines = 0, lcap = 0;
 
-	profile_iter_init(&it);
-	while (profile_iter_next(p, &it, &s)) {
-		if (!render_in_window(o, s.t_ns))
-			continue;
-		struct key_count *k = VEC_PUSH(keys, nkeys, cap);
-
-		k->thread = (o->threads || o->processes) ? s.thread : 0;
-		k->stack = s.stack;
-		k->count = 1;
-	}
-	if (nkeys) /* qsort must not see NULL, even for no elements */
-		qsort(keys, nkeys, sizeof(*keys), cmp_key);
-	for (size_t i = 0; i < nkeys;) {
-		size_t j = i;
-		uint64_t count = 0;
-
-		while (j < nkeys && keys[j].thread == keys[i].thread &&
-		       keys[j].stack == keys[i].stack)
-			count += keys[j++].count;
+	b.labels = strtab_new();
+	b.line_label = xcalloc(p->nlines ? p->nlines : 1, sizeof(*b.line_label));
+	/* Counts per (thread or 0, stack), then merged by text: two stacks may print alike. */
+	nkeys = stack_counts(p, o, o->threads || o->processes, &keys);
+	for (size_t i = 0; i < nkeys; i++) {
 		b.len = 0;
 		if (b.buf)
 			b.buf[0] = '\0';
@@ -120,12 +119,13 @@ int folded_collect(const struct profile *p, const struct render_opts *o, struct 
 			append(&b, "[empty]");
 		struct folded_line *fl = VEC_PUSH(lines, nlines, lcap);
 
-		fl->text = (char *)strtab_intern(texts, b.buf);
-		fl->count = count;
-		i = j;
+		fl->text = (char *)strtab_intern_len(texts, b.buf, b.len);
+		fl->count = keys[i].count;
 	}
 	free(keys);
 	free(b.buf);
+	free(b.line_label);
+	strtab_free(b.labels);
 	if (nlines)
 		qsort(lines, nlines, sizeof(*lines), cmp_line);
 	/* Merge equal texts (pointer-equal after interning, adjacent after sorting). */
@@ -151,10 +151,17 @@ static int folded_write(FILE *f, const struct profile *p, const struct render_op
 	struct folded_line *lines;
 	size_t n;
 
+	struct obuf ob;
+
 	folded_collect(p, o, &lines, &n);
+	ob_init(&ob, f);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s %llu\n", lines[i].text, (unsigned long long)lines[i].count);
+		ob_puts(&ob, lines[i].text);
+		ob_putc(&ob, ' ');
+		ob_u64(&ob, lines[i].count);
+		ob_putc(&ob, '\n');
 	}
+	ob_release(&ob);
 	folded_lines_free(lines, n);
 	return ferror(f) ? -EIO : 0;
 }

@@ -103,6 +103,34 @@ static int cmp_thread(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
+/* A stack's samples array entry, "[0,1,2]", rendered once: where it is in the arena. */
+struct stack_text {
+	size_t off, len; /* len 0: not seen yet */
+};
+
+static void render_stack(struct ss_ctx *c, uint32_t stack, struct stack_text *st, char **arena,
+			 size_t *alen, size_t *acap)
+{
+	c->ncur = 0;
+	stack_visit_root_first(c->p, stack, collect, c);
+	/* '[', ']', and at most 10 digits and a comma per frame */
+	*arena = xgrow(*arena, acap, *alen + 2 + 11 * c->ncur, 1);
+
+	char *w = *arena + *alen;
+	size_t n = 0;
+
+	w[n++] = '[';
+	for (size_t k = 0; k < c->ncur; k++) {
+		if (k)
+			w[n++] = ',';
+		n += fmt_u64(w + n, c->cur[k]);
+	}
+	w[n++] = ']';
+	st->off = *alen;
+	st->len = n;
+	*alen += n;
+}
+
 static int speedscope_write(FILE *f, const struct profile *p, const struct render_opts *o)
 {
 	struct ss_ctx c = { .p = p, .o = o };
@@ -110,7 +138,11 @@ static int speedscope_write(FILE *f, const struct profile *p, const struct rende
 	struct prof_sample s;
 	uint64_t period = p->meta.rate_hz ? 1000000000ULL / p->meta.rate_hz : 10000000ULL;
 	uint64_t *per_thread = xcalloc(p->nthreads ? p->nthreads : 1, sizeof(*per_thread));
+	struct stack_text *texts = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*texts));
+	char *arena = NULL;
+	size_t alen = 0, acap = 0;
 	char title[1024];
+	struct obuf ob;
 
 	c.labels = strtab_new();
 	c.line_frame = xcalloc(p->nlines ? p->nlines : 1, sizeof(*c.line_frame));
@@ -120,15 +152,39 @@ static int speedscope_write(FILE *f, const struct profile *p, const struct rende
 		c.nslots *= 2;
 	c.slots = xcalloc(c.nslots, sizeof(*c.slots));
 
-	/* Pass 1: frames in first-seen order of a time-ordered walk. */
+	/*
+	 * Pass 1: frames in first-seen order of a time-ordered walk. A stack
+	 * seen before has no new frames to give, so each distinct stack is
+	 * walked once, and its samples entry is rendered then: its frames'
+	 * indices are final from the moment they are made.
+	 */
+	size_t total = 0;
+
 	profile_iter_init(&it);
 	while (profile_iter_next(p, &it, &s)) {
 		if (!render_in_window(o, s.t_ns))
 			continue;
 		per_thread[s.thread]++;
-		c.ncur = 0;
-		stack_visit_root_first(p, s.stack, collect, &c);
+		total++;
+		if (!texts[s.stack].len)
+			render_stack(&c, s.stack, &texts[s.stack], &arena, &alen, &acap);
 	}
+
+	/*
+	 * Each thread's stacks in time order, bucketed in one more walk, so
+	 * writing a thread's profile does not walk every sample again.
+	 */
+	size_t *next = xcalloc(p->nthreads ? p->nthreads : 1, sizeof(*next));
+	uint32_t *bucket = xmalloc((total ? total : 1) * sizeof(*bucket));
+
+	for (size_t i = 0, sum = 0; i < p->nthreads; i++) {
+		next[i] = sum;
+		sum += per_thread[i];
+	}
+	profile_iter_init(&it);
+	while (profile_iter_next(p, &it, &s))
+		if (render_in_window(o, s.t_ns))
+			bucket[next[s.thread]++] = s.stack;
 
 	struct thread_order *order = xcalloc(p->nthreads ? p->nthreads : 1, sizeof(*order));
 	size_t norder = 0, active = 0;
@@ -169,11 +225,20 @@ static int speedscope_write(FILE *f, const struct profile *p, const struct rende
 		fputc('}', f);
 	}
 	fputs("]},\"profiles\":[", f);
+
+	/* ",<period>", the weight of every sample */
+	char weight[24];
+	size_t wlen = 0;
+
+	weight[wlen++] = ',';
+	wlen += fmt_u64(weight + wlen, period);
+	ob_init(&ob, f);
 	for (size_t i = 0; i < norder; i++) {
 		uint32_t th = order[i].thread;
 		const struct prof_thread *t = &p->threads[th];
 		char name[512];
-		bool first = true;
+		uint64_t n = per_thread[th];
+		const uint32_t *stacks = bucket + next[th] - n;
 
 		if (p->nprocs > 1)
 			snprintf(name, sizeof(name), "Process %d Thread %d \"%s\"", t->pid, t->tid,
@@ -181,34 +246,34 @@ static int speedscope_write(FILE *f, const struct profile *p, const struct rende
 		else
 			snprintf(name, sizeof(name), "Thread %d \"%s\"", t->tid,
 				 t->name ? t->name : "");
-		fputs(i ? ",\n{\"type\":\"sampled\",\"name\":"
-			: "\n{\"type\":\"sampled\",\"name\":",
-		      f);
+		ob_puts(&ob, i ? ",\n{\"type\":\"sampled\",\"name\":"
+			       : "\n{\"type\":\"sampled\",\"name\":");
+		/* Names are few: straight to the stream, after what is gathered. */
+		ob_flush(&ob);
 		json_string(f, name);
-		fprintf(f,
-			",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%" PRIu64
-			",\"samples\":[",
-			per_thread[th] * period);
-		profile_iter_init(&it);
-		while (profile_iter_next(p, &it, &s)) {
-			if (s.thread != th || !render_in_window(o, s.t_ns))
-				continue;
-			c.ncur = 0;
-			stack_visit_root_first(p, s.stack, collect, &c);
-			fputs(first ? "[" : ",[", f);
-			first = false;
-			for (size_t k = 0; k < c.ncur; k++)
-				fprintf(f, k ? ",%u" : "%u", c.cur[k]);
-			fputc(']', f);
+		ob_puts(&ob, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":");
+		ob_u64(&ob, n * period);
+		ob_puts(&ob, ",\"samples\":[");
+		for (uint64_t k = 0; k < n; k++) {
+			const struct stack_text *st = &texts[stacks[k]];
+
+			if (k)
+				ob_putc(&ob, ',');
+			ob_write(&ob, arena + st->off, st->len);
 		}
-		fputs("],\"weights\":[", f);
-		for (uint64_t k = 0; k < per_thread[th]; k++)
-			fprintf(f, k ? ",%" PRIu64 : "%" PRIu64, period);
-		fputs("]}", f);
+		ob_puts(&ob, "],\"weights\":[");
+		for (uint64_t k = 0; k < n; k++)
+			ob_write(&ob, k ? weight : weight + 1, k ? wlen : wlen - 1);
+		ob_puts(&ob, "]}");
 	}
-	fputs("]}\n", f);
+	ob_puts(&ob, "]}\n");
+	ob_release(&ob);
 
 	free(order);
+	free(next);
+	free(bucket);
+	free(texts);
+	free(arena);
 	free(per_thread);
 	free(c.frames);
 	free(c.cur);

@@ -48,7 +48,7 @@ struct rgb {
 };
 
 struct svg {
-	FILE *f;
+	struct obuf *ob;
 	const struct profile *p;
 	const struct render_opts *o;
 	const struct flame *fl;
@@ -103,7 +103,7 @@ static size_t clean_text(const char *in, char *out, size_t len)
 }
 
 /* Write clean text escaped for XML, at most max_chars characters of it. */
-static void xml_put(FILE *f, const char *s, size_t max_chars)
+static void xml_put(struct obuf *f, const char *s, size_t max_chars)
 {
 	size_t chars = 0;
 
@@ -112,18 +112,18 @@ static void xml_put(FILE *f, const char *s, size_t max_chars)
 		if (((unsigned char)*s & 0xc0) != 0x80 && chars++ == max_chars)
 			break;
 		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: putc(*s, f); break;
+		case '&': ob_puts(f, "&amp;"); break;
+		case '<': ob_puts(f, "&lt;"); break;
+		case '>': ob_puts(f, "&gt;"); break;
+		case '"': ob_puts(f, "&quot;"); break;
+		case '\'': ob_puts(f, "&#39;"); break;
+		default: ob_putc(f, *s); break;
 		}
 	}
 }
 
 /* Write clean text cut to fit `px` pixels at glyph width `cw`, ".." marking a cut. */
-static void put_fitted(FILE *f, const char *s, size_t chars, double px, double cw)
+static void put_fitted(struct obuf *f, const char *s, size_t chars, double px, double cw)
 {
 	double fit = floor(px / cw);
 
@@ -133,7 +133,7 @@ static void put_fitted(FILE *f, const char *s, size_t chars, double px, double c
 		xml_put(f, s, SIZE_MAX);
 	} else {
 		xml_put(f, s, (size_t)fit - 2);
-		fputs("..", f);
+		ob_puts(f, "..");
 	}
 }
 
@@ -141,10 +141,9 @@ static void put_fitted(FILE *f, const char *s, size_t chars, double px, double c
 static const char *thousands(uint64_t v, char *buf, size_t len)
 {
 	char digits[32];
-	int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
-	size_t o = 0;
+	size_t n = fmt_u64(digits, v), o = 0;
 
-	for (int i = 0; i < n && o + 2 < len; i++) {
+	for (size_t i = 0; i < n && o + 2 < len; i++) {
 		if (i && (n - i) % 3 == 0)
 			buf[o++] = ',';
 		buf[o++] = digits[i];
@@ -510,54 +509,52 @@ static void subtitle(const struct svg *s, char *buf, size_t len)
 
 static void write_head(const struct svg *s)
 {
-	FILE *f = s->f;
+	struct obuf *f = s->ob;
 	char title[1024], clean[NAME_MAX_BYTES], sub[1024];
 	size_t chars;
 
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
-	fprintf(f,
-		"<svg version=\"1.1\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-		"xmlns=\"http://www.w3.org/2000/svg\" xmlns:fl=\"" NS_FLAME "\">\n",
-		s->width, s->height, s->width, s->height);
+	ob_printf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n");
+	ob_printf(f,
+		  "<svg version=\"1.1\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+		  "xmlns=\"http://www.w3.org/2000/svg\" xmlns:fl=\"" NS_FLAME "\">\n",
+		  s->width, s->height, s->width, s->height);
 	render_title(s->p, s->o, title, sizeof(title));
 	chars = clean_text(title, clean, sizeof(clean));
-	fputs("<title>", f);
+	ob_puts(f, "<title>");
 	xml_put(f, clean, SIZE_MAX);
-	fputs("</title>\n", f);
-	fputs("<!-- Flame graph by cprof. Hover for details, click to zoom, Ctrl-F to search. "
-	      "-->\n",
-	      f);
-	fputs("<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
-	      "<stop offset=\"5%\" stop-color=\"#eeeeee\"/><stop offset=\"95%\" "
-	      "stop-color=\"#eeeeb0\"/></linearGradient></defs>\n",
-	      f);
-	fprintf(f, "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n", style);
-	fprintf(f,
-		"<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" "
-		"fill=\"url(#background)\"/>\n",
-		s->width, s->height);
+	ob_puts(f, "</title>\n");
+	ob_puts(f, "<!-- Flame graph by cprof. Hover for details, click to zoom, Ctrl-F to search. "
+		   "-->\n");
+	ob_puts(f, "<defs><linearGradient id=\"background\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"1\">"
+		   "<stop offset=\"5%\" stop-color=\"#eeeeee\"/><stop offset=\"95%\" "
+		   "stop-color=\"#eeeeb0\"/></linearGradient></defs>\n");
+	ob_printf(f, "<style type=\"text/css\"><![CDATA[\n%s]]></style>\n", style);
+	ob_printf(f,
+		  "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" "
+		  "fill=\"url(#background)\"/>\n",
+		  s->width, s->height);
 	/* Keep clear of the buttons in the corners. */
-	fprintf(f, "<text id=\"title\" x=\"%.1f\" y=\"24\">", s->width / 2);
+	ob_printf(f, "<text id=\"title\" x=\"%.1f\" y=\"24\">", s->width / 2);
 	put_fitted(f, clean, chars, s->width - 2 * 110, TITLE_SIZE * GLYPH);
-	fputs("</text>\n", f);
+	ob_puts(f, "</text>\n");
 	subtitle(s, sub, sizeof(sub));
 	chars = clean_text(sub, clean, sizeof(clean));
-	fprintf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"44\">", s->width / 2);
+	ob_printf(f, "<text id=\"subtitle\" x=\"%.1f\" y=\"44\">", s->width / 2);
 	put_fitted(f, clean, chars, s->width - 2 * XPAD, CHAR_W);
-	fputs("</text>\n", f);
+	ob_puts(f, "</text>\n");
 }
 
 static void write_empty(const struct svg *s)
 {
-	fprintf(s->f, "<text id=\"empty\" x=\"%.1f\" y=\"%.1f\">No samples collected</text>\n",
-		s->width / 2, (double)TOP + (s->height - TOP - BOTTOM) / 2);
-	fputs("</svg>\n", s->f);
+	ob_printf(s->ob, "<text id=\"empty\" x=\"%.1f\" y=\"%.1f\">No samples collected</text>\n",
+		  s->width / 2, (double)TOP + (s->height - TOP - BOTTOM) / 2);
+	ob_puts(s->ob, "</svg>\n");
 }
 
 static void write_frame(const struct svg *s, uint32_t idx)
 {
 	const struct flame_node *n = &s->fl->nodes[idx];
-	FILE *f = s->f;
+	struct obuf *f = s->ob;
 	char clean[NAME_MAX_BYTES], num[32];
 	size_t chars = clean_text(n->name, clean, sizeof(clean));
 	double x = XPAD + (double)n->start * s->px_per_sample;
@@ -573,11 +570,25 @@ static void write_frame(const struct svg *s, uint32_t idx)
 	case FLAME_UNKNOWN: what = "no symbol, "; break;
 	default: break;
 	}
-	fprintf(f, "<g fl:s=\"%" PRIu64 "\" fl:n=\"%" PRIu64 "\" fl:d=\"%" PRIu32 "\"><title>",
-		n->start, n->count, n->depth);
+	/*
+	 * Every frame is written this way, so no format strings here: parsing
+	 * them and printf's float conversion were most of the time the graph
+	 * took. The bytes are what printf made of the same formats.
+	 */
+	ob_puts(f, "<g fl:s=\"");
+	ob_u64(f, n->start);
+	ob_puts(f, "\" fl:n=\"");
+	ob_u64(f, n->count);
+	ob_puts(f, "\" fl:d=\"");
+	ob_u64(f, n->depth);
+	ob_puts(f, "\"><title>");
 	xml_put(f, clean, SIZE_MAX);
-	fprintf(f, " (%s%s sample%s, %.2f%%", what, thousands(n->count, num, sizeof(num)),
-		n->count == 1 ? "" : "s", 100.0 * (double)n->count / (double)total);
+	ob_puts(f, " (");
+	ob_puts(f, what);
+	ob_puts(f, thousands(n->count, num, sizeof(num)));
+	ob_puts(f, n->count == 1 ? " sample, " : " samples, ");
+	ob_fixed(f, 100.0 * (double)n->count / (double)total, 2);
+	ob_putc(f, '%');
 	if (s->base) {
 		double delta = frame_delta(s, idx);
 		uint32_t b = s->base_match[idx];
@@ -586,49 +597,66 @@ static void write_frame(const struct svg *s, uint32_t idx)
 					? 100.0 * (double)s->base->nodes[b].count / (double)btotal
 					: 0;
 
-		fprintf(f, "; base %.2f%%, %+.2f%%", before, 100 * delta);
+		ob_printf(f, "; base %.2f%%, %+.2f%%", before, 100 * delta);
 		c = diff_colour(delta, s->diff_scale);
 	} else {
 		c = kind_colour(n);
 	}
-	fprintf(f,
-		")</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
-		"fill=\"rgb(%u,%u,%u)\" rx=\"2\" ry=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
-		x, y, w, FRAME_H - 1, c.r, c.g, c.b, x + 3, y + 11.5);
+	ob_puts(f, ")</title><rect x=\"");
+	ob_fixed(f, x, 1);
+	ob_puts(f, "\" y=\"");
+	ob_fixed(f, y, 1);
+	ob_puts(f, "\" width=\"");
+	ob_fixed(f, w, 1);
+	ob_puts(f, "\" height=\"");
+	ob_u64(f, FRAME_H - 1);
+	ob_puts(f, "\" fill=\"rgb(");
+	ob_u64(f, c.r);
+	ob_putc(f, ',');
+	ob_u64(f, c.g);
+	ob_putc(f, ',');
+	ob_u64(f, c.b);
+	ob_puts(f, ")\" rx=\"2\" ry=\"2\"/><text x=\"");
+	ob_fixed(f, x + 3, 2);
+	ob_puts(f, "\" y=\"");
+	ob_fixed(f, y + 11.5, 1);
+	ob_puts(f, "\">");
 	put_fitted(f, clean, chars, w - 6, CHAR_W);
-	fputs("</text></g>\n", f);
+	ob_puts(f, "</text></g>\n");
 }
 
 static void write_graph(const struct svg *s)
 {
-	FILE *f = s->f;
+	struct obuf *f = s->ob;
 
-	fprintf(f,
-		"<text id=\"unzoom\" class=\"button hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n",
-		XPAD);
-	fprintf(f, "<text id=\"search\" class=\"button\" x=\"%.0f\" y=\"24\">Search</text>\n",
-		s->width - XPAD);
-	fprintf(f, "<text id=\"details\" x=\"%d\" y=\"%.0f\"> </text>\n", XPAD, s->height - 12);
-	fprintf(f, "<text id=\"matched\" x=\"%.0f\" y=\"%.0f\"> </text>\n", s->width - XPAD,
-		s->height - 12);
-	fputs("<g id=\"frames\">\n", f);
+	ob_printf(f,
+		  "<text id=\"unzoom\" class=\"button hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n",
+		  XPAD);
+	ob_printf(f, "<text id=\"search\" class=\"button\" x=\"%.0f\" y=\"24\">Search</text>\n",
+		  s->width - XPAD);
+	ob_printf(f, "<text id=\"details\" x=\"%d\" y=\"%.0f\"> </text>\n", XPAD, s->height - 12);
+	ob_printf(f, "<text id=\"matched\" x=\"%.0f\" y=\"%.0f\"> </text>\n", s->width - XPAD,
+		  s->height - 12);
+	ob_puts(f, "<g id=\"frames\">\n");
 	for (size_t i = 0; i < s->norder; i++)
 		write_frame(s, s->order[i]);
-	fputs("</g>\n", f);
+	ob_puts(f, "</g>\n");
 	/* Last, so the frames it reads are already in the document. */
-	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\n");
+	ob_printf(f, "<script type=\"text/ecmascript\"><![CDATA[\n");
 	/* The layout constants the script shares with the writer. */
-	fprintf(f, "var PAD = %d, CHAR_W = %.2f;\n%s]]></script>\n", XPAD, CHAR_W, script);
-	fputs("</svg>\n", f);
+	ob_printf(f, "var PAD = %d, CHAR_W = %.2f;\n%s]]></script>\n", XPAD, CHAR_W, script);
+	ob_puts(f, "</svg>\n");
 }
 
 static int svg_write(FILE *f, const struct profile *p, const struct render_opts *o)
 {
 	struct flame fl, base = { 0 };
-	struct svg s = { .f = f, .p = p, .o = o, .fl = &fl };
+	struct obuf ob;
+	struct svg s = { .ob = &ob, .p = p, .o = o, .fl = &fl };
 	double minwidth = o->minwidth > 0 ? o->minwidth : 0.1;
 	int err;
 
+	ob_init(&ob, f);
 	s.width = o->width > 0 ? (o->width < MIN_WIDTH ? MIN_WIDTH : o->width) : DEFAULT_WIDTH;
 	err = flame_build(&fl, p, o);
 	if (err)
@@ -659,6 +687,7 @@ static int svg_write(FILE *f, const struct profile *p, const struct render_opts 
 	write_head(&s);
 	write_graph(&s);
 out:
+	ob_release(&ob);
 	free(s.order);
 	free(s.base_match);
 	flame_release(&fl);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -219,4 +221,195 @@ size_t stack_visit_root_first(const struct profile *p, uint32_t stack, frame_vis
 		}
 	}
 	return n;
+}
+
+void ob_init(struct obuf *b, FILE *f)
+{
+	b->f = f;
+	b->buf = xmalloc(OBUF_SIZE);
+	b->len = 0;
+}
+
+void ob_flush(struct obuf *b)
+{
+	/* A short write leaves the stream's error flag set, which the writer reports. */
+	if (b->len)
+		fwrite(b->buf, 1, b->len, b->f);
+	b->len = 0;
+}
+
+void ob_release(struct obuf *b)
+{
+	ob_flush(b);
+	free(b->buf);
+	b->buf = NULL;
+}
+
+void ob_write_slow(struct obuf *b, const void *s, size_t n)
+{
+	ob_flush(b);
+	if (n > OBUF_SIZE) {
+		fwrite(s, 1, n, b->f);
+		return;
+	}
+	memcpy(b->buf, s, n);
+	b->len = n;
+}
+
+size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+void ob_u64(struct obuf *b, uint64_t v)
+{
+	if (OBUF_SIZE - b->len < 20)
+		ob_flush(b);
+	b->len += fmt_u64(b->buf + b->len, v);
+}
+
+void ob_printf(struct obuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->len, OBUF_SIZE - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < OBUF_SIZE - b->len) {
+		b->len += (size_t)n;
+		return;
+	}
+	/* Did not fit: format it again where it does. */
+	char *tmp = xmalloc((size_t)n + 1);
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	ob_write(b, tmp, (size_t)n);
+	free(tmp);
+}
+
+void ob_fixed(struct obuf *b, double v, int prec)
+{
+	/* Room for any double at prec <= 2 (DBL_MAX has 309 digits). */
+	char tmp[400];
+
+	ob_write(b, tmp, fmt_fixed(tmp, sizeof(tmp), v, prec));
+}
+
+size_t fmt_fixed(char *out, size_t len, double v, int prec)
+{
+	static const uint64_t scale[] = { 1, 10, 100 };
+	int e;
+	double m = frexp(fabs(v), &e);
+	/* fabs(v) = mant * 2^e exactly, mant a 53-bit integer. */
+	uint64_t mant = (uint64_t)ldexp(m, 53), q;
+	size_t n = 0;
+
+	e -= 53;
+	/*
+	 * printf rounds the exact binary value, ties to even. Scaled by 10^prec
+	 * (at most 100 < 2^7) the mantissa still fits 64 bits, so integer
+	 * arithmetic finds the same digits. Whatever does not fit goes to printf.
+	 */
+	if (prec < 0 || prec > 2 || !isfinite(v) || e > 0 || len < 32) {
+		int r = snprintf(out, len, "%.*f", prec, v);
+
+		return r < 0 ? 0 : MIN((size_t)r, len ? len - 1 : 0);
+	}
+	mant *= scale[prec];
+	if (!mant) {
+		q = 0;
+	} else if (e == 0) {
+		q = mant;
+	} else if (-e >= 64) {
+		q = 0; /* below 2^60 / 2^64: under a half */
+	} else {
+		unsigned int k = (unsigned int)-e;
+		uint64_t r = mant & ((UINT64_C(1) << k) - 1), half = UINT64_C(1) << (k - 1);
+
+		q = mant >> k;
+		if (r > half || (r == half && (q & 1)))
+			q++;
+	}
+	if (signbit(v))
+		out[n++] = '-';
+	n += fmt_u64(out + n, q / scale[prec]);
+	if (prec) {
+		uint64_t frac = q % scale[prec];
+
+		out[n++] = '.';
+		if (prec == 2)
+			out[n++] = (char)('0' + frac / 10);
+		out[n++] = (char)('0' + frac % 10);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static int cmp_stack_count(const void *a, const void *b)
+{
+	const struct stack_count *x = a, *y = b;
+
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return (x->stack > y->stack) - (x->stack < y->stack);
+}
+
+size_t stack_counts(const struct profile *p, const struct render_opts *o, bool by_thread,
+		    struct stack_count **out)
+{
+	struct stack_count *keys = NULL;
+	size_t n = 0, cap = 0, w = 0;
+	struct prof_iter it;
+	struct prof_sample s;
+
+	if (!by_thread) {
+		/* One counter per stack: no sort of every sample, already in order. */
+		uint64_t *counts = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*counts));
+
+		profile_iter_init(&it);
+		while (profile_iter_next(p, &it, &s))
+			if (render_in_window(o, s.t_ns) && s.stack < p->nstacks)
+				counts[s.stack]++;
+		for (uint32_t i = 0; i < p->nstacks; i++)
+			if (counts[i])
+				*VEC_PUSH(keys, n, cap) = (struct stack_count){ 0, i, counts[i] };
+		free(counts);
+		*out = keys;
+		return n;
+	}
+	profile_iter_init(&it);
+	while (profile_iter_next(p, &it, &s)) {
+		if (!render_in_window(o, s.t_ns) || s.stack >= p->nstacks)
+			continue;
+		/* Consecutive samples often repeat a stack: merge them at once. */
+		if (n && keys[n - 1].thread == s.thread && keys[n - 1].stack == s.stack) {
+			keys[n - 1].count++;
+			continue;
+		}
+		*VEC_PUSH(keys, n, cap) = (struct stack_count){ s.thread, s.stack, 1 };
+	}
+	if (n) /* qsort must not see NULL, even for no elements */
+		qsort(keys, n, sizeof(*keys), cmp_stack_count);
+	for (size_t i = 0; i < n; i++) {
+		if (w && keys[w - 1].thread == keys[i].thread && keys[w - 1].stack == keys[i].stack)
+			keys[w - 1].count += keys[i].count;
+		else
+			keys[w++] = keys[i];
+	}
+	*out = keys;
+	return w;
 }

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "compat.h"
 #include "profile.h"
 
 struct render_opts {
@@ -57,6 +59,64 @@ void render_opts_from_meta(struct render_opts *o, const struct profile *p);
 
 /* ---- helpers shared by the writers ---- */
 
+/*
+ * A writer's output gathered into large blocks. The writers emit hundreds of
+ * thousands of small pieces (a frame index, a comma); through stdio each was
+ * a locked call and fprintf a format parse on top, which was most of the time
+ * it took to write a profile. Errors show in ferror(f) as before, once
+ * ob_flush has run.
+ */
+struct obuf {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+#define OBUF_SIZE ((size_t)64 * 1024)
+
+void ob_init(struct obuf *b, FILE *f);
+/* Hand what is gathered to the stream. */
+void ob_flush(struct obuf *b);
+/* ob_flush, then release the buffer. */
+void ob_release(struct obuf *b);
+void ob_write_slow(struct obuf *b, const void *s, size_t n);
+
+static inline void ob_write(struct obuf *b, const void *s, size_t n)
+{
+	if (n <= OBUF_SIZE - b->len) {
+		memcpy(b->buf + b->len, s, n);
+		b->len += n;
+	} else {
+		ob_write_slow(b, s, n);
+	}
+}
+
+static inline void ob_puts(struct obuf *b, const char *s)
+{
+	ob_write(b, s, strlen(s));
+}
+
+static inline void ob_putc(struct obuf *b, char c)
+{
+	if (b->len == OBUF_SIZE)
+		ob_flush(b);
+	b->buf[b->len++] = c;
+}
+
+/* printf into the buffer, for the pieces written once. */
+ATTR_PRINTF(2, 3) void ob_printf(struct obuf *b, const char *fmt, ...);
+/* v as printf's "%.<prec>f" writes it; see fmt_fixed. */
+void ob_fixed(struct obuf *b, double v, int prec);
+/* v in decimal, as printf's %" PRIu64 " writes it. */
+void ob_u64(struct obuf *b, uint64_t v);
+/* The same into out (at least 21 bytes), not terminated; returns the length. */
+size_t fmt_u64(char *out, uint64_t v);
+/*
+ * v as printf's "%.<prec>f" writes it (prec 0..2), correctly rounded from
+ * the exact binary value, ties to even; the same bytes as printf.
+ */
+size_t fmt_fixed(char *out, size_t len, double v, int prec);
+
 /* Folded lines as the folded writer prints them, sorted; caller frees texts. */
 struct folded_line {
 	char *text;
@@ -66,6 +126,18 @@ struct folded_line {
 int folded_collect(const struct profile *p, const struct render_opts *o, struct folded_line **out,
 		   size_t *nout);
 void folded_lines_free(struct folded_line *lines, size_t n);
+
+/*
+ * Samples inside the window of o counted per distinct (thread, stack), the
+ * thread 0 unless by_thread; sorted by thread, then stack. Returns how many.
+ */
+struct stack_count {
+	uint32_t thread, stack;
+	uint64_t count;
+};
+
+size_t stack_counts(const struct profile *p, const struct render_opts *o, bool by_thread,
+		    struct stack_count **out);
 
 /* Whether sample s falls inside the window of o. */
 static inline bool render_in_window(const struct render_opts *o, uint64_t t)

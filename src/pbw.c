@@ -41,7 +41,7 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-void pbw_varint(struct pbw *w, uint64_t v)
+void pbw_varint_slow(struct pbw *w, uint64_t v)
 {
 	w->buf = xgrow(w->buf, &w->cap, w->len + 10, 1);
 	w->len += put_varint(w->buf + w->len, v);
