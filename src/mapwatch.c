@@ -14,6 +14,8 @@
 #include "mapwatch.h"
 #include "xalloc.h"
 
+#define REREAD_ANYWAY_NS (1000 * 1000000ULL)
+
 static int open_maps(pid_t pid)
 {
 	char path[64];
@@ -81,8 +83,12 @@ bool mapwatch_due(const struct mapwatch *w, uint64_t now_ns)
 	uint64_t faults;
 	char c;
 
-	/* A read that cost C may be repeated after 100*C (1% of wall time). */
-	if (since >= w->read_cost_ns * 100)
+	/*
+	 * A safety net only, since new code shows itself by faults (below):
+	 * re-reading after 100*C whatever happened cost 1% of a core for
+	 * nothing, more than all the rest of the sampler with one thread.
+	 */
+	if (since >= MAX(w->read_cost_ns * 100, REREAD_ANYWAY_NS))
 		return true;
 	/*
 	 * After an exec our descriptor reads the old, dead mm: nothing. A
