@@ -183,6 +183,11 @@ bad:
 	return -EINVAL;
 }
 
+bool tid_list_has(const pid_t *list, size_t n, pid_t tid)
+{
+	return n && bsearch(&tid, list, n, sizeof(*list), cmp_pid) != NULL;
+}
+
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *why, size_t whylen)
 {
 	char *end;

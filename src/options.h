@@ -18,6 +18,8 @@ int parse_duration(const char *s, uint64_t *ns, char *why, size_t whylen);
 int parse_rate(const char *s, unsigned int max, unsigned int *out, char *why, size_t whylen);
 /* "12,34-36" → sorted unique list of positive ids */
 int parse_tid_list(const char *s, pid_t **out, size_t *n, char *why, size_t whylen);
+/* Whether tid is in a list from parse_tid_list() (sorted). */
+bool tid_list_has(const pid_t *list, size_t n, pid_t tid);
 int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out, char *why,
 	       size_t whylen);
 int parse_double(const char *s, double min, double max, double *out, char *why, size_t whylen);

@@ -15,6 +15,7 @@
 #include "capture.h"
 #include "log.h"
 #include "mapwatch.h"
+#include "options.h"
 #include "proc.h"
 #include "sampler.h"
 #include "signals.h"
@@ -289,21 +290,7 @@ static void proc_drop(struct sampler *s, struct tproc *p)
 
 static bool tid_wanted(const struct sampler *s, pid_t tid)
 {
-	size_t lo = 0, hi = s->o.ntids;
-
-	if (!s->o.tids)
-		return true;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->o.tids[mid] == tid)
-			return true;
-		if (s->o.tids[mid] < tid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return !s->o.tids || tid_list_has(s->o.tids, s->o.ntids, tid);
 }
 
 static struct tthread *thread_find(struct tproc *p, pid_t tid)

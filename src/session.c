@@ -181,6 +181,21 @@ static int launch_redirected(const struct session_opts *o, struct launch_hold *h
 	return err;
 }
 
+/* Whether pid has a thread whose id is in the sorted list. */
+static bool any_listed_thread(pid_t pid, const pid_t *list, size_t n)
+{
+	pid_t *tids = NULL;
+	size_t ntids = 0;
+	bool found = false;
+
+	if (proc_list_tasks(pid, &tids, &ntids))
+		return true; /* gone: target_check's business, not ours */
+	for (size_t i = 0; i < ntids && !found; i++)
+		found = tid_list_has(list, n, tids[i]);
+	free(tids);
+	return found;
+}
+
 int session_start(struct session *s, struct session_opts *o, struct profile *p)
 {
 	char why[1024], cmdline[4096] = "";
@@ -213,6 +228,11 @@ int session_start(struct session *s, struct session_opts *o, struct profile *p)
 		if (ts != TARGET_OK) {
 			error_msg("%s", why);
 			return target_exit_code(ts);
+		}
+		if (o->tids && !o->subprocesses && !any_listed_thread(s->pid, o->tids, o->ntids)) {
+			/* Most likely a mistyped id: an empty profile would hide it. */
+			error_msg("--tid: no thread of pid %d has one of the listed ids", s->pid);
+			return EXIT_NO_TARGET;
 		}
 		proc_cmdline(s->pid, cmdline, sizeof(cmdline));
 	}

@@ -53,6 +53,11 @@ refused 2 "--tid: 'abc' is not a list of thread ids" -p "$P" --tid abc -o "$O"
 refused 2 "--tid: '5-3' is not a list of thread ids" -p "$P" --tid 5-3 -o "$O"
 refused 2 "--tid: '1,,2' is not a list of thread ids" -p "$P" --tid 1,,2 -o "$O"
 refused 2 '--tid: empty thread list' -p "$P" --tid '' -o "$O"
+# Ids that are no thread of the target: a mistyped id, not an empty profile.
+refused 3 "--tid: no thread of pid $P has one of the listed ids" -p "$P" --tid 1-5 -o "$O"
+# With --on-crash too, a launched command is found before it is held.
+refused 3 "cannot run 'cprof-no-such-command': No such file or directory" \
+	--on-crash "$T/crash.txt" -o "$O" -- cprof-no-such-command
 refused 2 "--thread-name: '\(' is not a valid regular expression" -p "$P" --thread-name '(' -o "$O"
 refused 2 "unknown option '--bogus'" -p "$P" --bogus -o "$O"
 
