@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,19 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	}
 	if (!captured) {
+		bool late = false;
+
+		for (size_t i = 0; i < nthreads; i++)
+			late = late || threads[i].error == -EAGAIN;
+		/* On a machine too busy to run them, threads may just be slow to stop. */
+		if (late && kill(o.pid, 0) == 0) {
+			error_msg(
+				"no thread of pid %d stopped within %d ms: the machine may be too "
+				"busy; try again",
+				o.pid, DUMP_STOP_TIMEOUT_MS);
+			rc = EXIT_ERROR;
+			goto out;
+		}
 		error_msg("no thread of pid %d could be captured: the process exited", o.pid);
 		rc = EXIT_NO_TARGET;
 		goto out;

@@ -122,3 +122,17 @@ else
 		info "no root process found: EPERM not tested"
 	fi
 fi
+
+# ---- a live process whose threads cannot stop in time: 1, not "exited" ----
+# t-vfork's only thread waits in vfork for 3 s, where ptrace cannot stop it.
+start_target t-vfork O2 3
+sleep 0.2
+expect_failure 1 "no thread of pid $TARGET_PID stopped within 1000 ms: the machine may be too busy; try again" \
+	"dump of a process that cannot stop" dump --pid "$TARGET_PID"
+for ((i = 0; i < 100; i++)); do
+	grep -q '^vfork done' "$TARGET_OUT" && break
+	sleep 0.1
+done
+grep -q '^vfork done' "$TARGET_OUT" || fail "t-vfork never got past its vfork"
+assert_running "$TARGET_PID"
+stop_target
