@@ -36,6 +36,11 @@ struct mapwatch {
 	struct maps cur;       /* the mappings as last read */
 	uint64_t read_cost_ns; /* last read, for rate limiting */
 	uint64_t last_read_ns;
+	/*
+	 * The process-wide fault count costs the kernel a pass over every
+	 * thread: it is read at most 0.1% of the time.
+	 */
+	uint64_t fault_cost_ns, last_fault_check_ns;
 	unsigned long reads, changes;
 };
 
@@ -49,8 +54,10 @@ int mapwatch_poll(struct mapwatch *w, bool exec, struct maps_update **out);
 /*
  * Whether a re-read is due: soon after the process took page faults (new
  * code cannot run without faulting its pages in), else now and then,
- * keeping reads under ~1% of wall time.
+ * keeping reads under ~1% of wall time. `sampled_faulted`: a thread just
+ * sampled has taken faults since it was last looked at, which the caller
+ * knows at no cost; the process-wide count is read less often.
  */
-bool mapwatch_due(const struct mapwatch *w, uint64_t now_ns);
+bool mapwatch_due(struct mapwatch *w, uint64_t now_ns, bool sampled_faulted);
 
 #endif

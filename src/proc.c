@@ -93,6 +93,8 @@ int proc_parse_stat(const char *buf, struct proc_stat *st)
 		return -EINVAL;
 	st->ppid = (pid_t)f[0];
 	st->flags = (unsigned long)f[5];
+	st->minflt = f[6];
+	st->majflt = f[8];
 	st->utime = f[10];
 	st->stime = f[11];
 	st->num_threads = (long)f[16];

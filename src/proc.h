@@ -16,8 +16,9 @@ struct proc_stat {
 	char comm[PROC_COMM_MAX];
 	pid_t ppid;
 	unsigned long flags;
-	uint64_t utime, stime; /* clock ticks */
-	uint64_t starttime;    /* clock ticks after boot */
+	uint64_t minflt, majflt; /* page faults */
+	uint64_t utime, stime;	 /* clock ticks */
+	uint64_t starttime;	 /* clock ticks after boot */
 	long num_threads;
 	uint64_t vsize;
 	int64_t rss_pages;

@@ -62,6 +62,7 @@ struct tthread {
 	bool filtered_out;
 	bool name_checked;
 	unsigned long seen;
+	uint64_t faults;	 /* minor + major, at the last stat read */
 	unsigned int idle_polls; /* polls in a row that found it had not run */
 	unsigned long next_poll; /* on-CPU mode: the tick it is looked at again */
 };
@@ -85,6 +86,7 @@ struct tproc {
 	long num_threads;	   /* from /proc/PID/stat at this tick */
 	unsigned long listed_tick; /* when /proc/PID/task was last listed */
 	bool relist;		   /* a thread could not be read: list again */
+	bool sampled_faulted;	   /* a thread added at this tick took page faults */
 	bool gone;
 };
 
@@ -604,6 +606,10 @@ static void add_if_wanted(struct sampler *s, struct tproc *p, struct tthread *t)
 		p->relist = true;
 		return;
 	}
+	/* New code cannot run before its pages are faulted in (mapwatch_due). */
+	if (t->faults && st.minflt + st.majflt != t->faults)
+		p->sampled_faulted = true;
+	t->faults = st.minflt + st.majflt;
 	if (s->o.thread_name && !t->name_checked) {
 		/* Names rarely change; checking once keeps the filter cheap. */
 		t->filtered_out = regexec(s->o.thread_name, t->comm, 0, NULL, 0) != 0;
@@ -884,11 +890,13 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 		flush_batch(s);
 		/* New code mapped since the last look? Checked after the captures,
 		 * and applied by the consumer before it unwinds them. */
-		if (atomic_load(&s->st.samples) != before && mapwatch_due(&p->mw, monotonic_ns())) {
+		if (atomic_load(&s->st.samples) != before &&
+		    mapwatch_due(&p->mw, monotonic_ns(), p->sampled_faulted)) {
 			struct maps_update *u = NULL;
 
 			if (mapwatch_poll(&p->mw, false, &u) == 0)
 				emit_maps(s, u);
+			p->sampled_faulted = false;
 		}
 	}
 	struct ring_rec *end = ring_reserve(s->ring, REC_TICK, 0);
