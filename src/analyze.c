@@ -1040,7 +1040,6 @@ int report_write_json(FILE *f, const struct profile *p, const struct analyze_opt
 	struct analysis a;
 	struct usage_summary u;
 	cJSON *root;
-	char *text;
 
 	analyze_profile(p, ao, &a);
 	analyze_usage(p, ao, &u);
@@ -1053,12 +1052,5 @@ int report_write_json(FILE *f, const struct profile *p, const struct analyze_opt
 	cJSON_AddItemToObject(root, "threads", json_threads(p, &a));
 	cJSON_AddItemToObject(root, "cpu", json_cpu(p, &a));
 	analysis_release(&a);
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	fputs(text, f);
-	fputc('\n', f);
-	free(text);
-	return ferror(f) ? -EIO : 0;
+	return cjson_write(f, root);
 }

@@ -254,7 +254,6 @@ static int print_json(pid_t pid, struct thread_dump *v, size_t n, struct symboli
 	cJSON *root = cJSON_CreateObject();
 	cJSON *threads;
 	char cmdline[4096] = "";
-	char *text;
 
 	proc_cmdline(pid, cmdline, sizeof(cmdline));
 	cJSON_AddNumberToObject(root, "pid", pid);
@@ -295,13 +294,7 @@ static int print_json(pid_t pid, struct thread_dump *v, size_t n, struct symboli
 		}
 		cJSON_AddItemToArray(threads, th);
 	}
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	puts(text);
-	free(text);
-	return 0;
+	return cjson_write(stdout, root);
 }
 
 int cmd_dump(int argc, char **argv)

@@ -200,8 +200,6 @@ int crash_write_json(FILE *f, const struct profile *p, const struct crash_report
 	cJSON *root = cJSON_CreateObject(), *threads;
 	const char *why = crash_code_text(c->signo, c->code);
 	char buf[32];
-	char *text;
-	int err = 0;
 
 	cJSON_AddNumberToObject(root, "pid", c->pid);
 	cjson_add_text(root, "cmdline", p->meta.cmdline ? p->meta.cmdline : "");
@@ -243,12 +241,5 @@ int crash_write_json(FILE *f, const struct profile *p, const struct crash_report
 		}
 		cJSON_AddItemToArray(threads, th);
 	}
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
-		err = -EIO;
-	free(text);
-	return err;
+	return cjson_write(f, root);
 }

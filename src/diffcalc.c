@@ -375,7 +375,6 @@ int diff_write_json(FILE *f, const struct diff *d, const struct diff_report_opts
 	size_t n = shown(d, o);
 	cJSON *root = cJSON_CreateObject();
 	cJSON *rows;
-	char *text;
 
 	cJSON_AddItemToObject(root, "base", json_profile(o->base_name, d->samples[DIFF_BASE]));
 	cJSON_AddItemToObject(root, "new", json_profile(o->new_name, d->samples[DIFF_NEW]));
@@ -396,12 +395,5 @@ int diff_write_json(FILE *f, const struct diff *d, const struct diff_report_opts
 	rows = cJSON_AddArrayToObject(root, "changes");
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(rows, json_row(&d->rows[i]));
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	fputs(text, f);
-	fputc('\n', f);
-	free(text);
-	return ferror(f) ? -EIO : 0;
+	return cjson_write(f, root);
 }

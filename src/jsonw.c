@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,20 @@ void json_string(FILE *f, const char *str)
 		}
 	}
 	putc('"', f);
+}
+
+int cjson_write(FILE *f, cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+	int err = 0;
+
+	cJSON_Delete(doc);
+	if (!text)
+		return -ENOMEM;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || ferror(f))
+		err = -EIO;
+	free(text);
+	return err;
 }
 
 void cjson_add_text(cJSON *o, const char *key, const char *s)

@@ -27,5 +27,10 @@ char *utf8_repair(const char *s);
  */
 struct cJSON;
 void cjson_add_text(struct cJSON *o, const char *key, const char *s);
+/*
+ * Write a whole document, indented, and a newline to f, then free it.
+ * Returns 0, -ENOMEM, or -EIO if f has had a write error.
+ */
+int cjson_write(FILE *f, struct cJSON *doc);
 
 #endif
