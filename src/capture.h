@@ -27,7 +27,6 @@ enum snapshot_flags {
 	SNAP_SIGNAL_STOP = 1u << 1, /* taken at a signal-delivery-stop */
 	SNAP_GROUP_STOP = 1u << 2,  /* the thread was in a group-stop */
 	SNAP_REUSED = 1u << 3,	    /* thread had not run: previous stack reused */
-	SNAP_WATCHDOG = 1u << 4,    /* the watchdog detached during capture */
 	SNAP_CRASH = 1u << 5,	    /* taken for a crash report, not the profile */
 };
 
