@@ -7,19 +7,6 @@
 
 [ -x "$CPROF" ] || framework_failure "$CPROF is not built"
 
-# expect_failure STATUS ERE WHAT ARGS...: cprof ARGS fails as described.
-expect_failure() {
-	local status=$1 ere=$2 what=$3
-	shift 3
-	run_cprof "$@"
-	expect_rc "$status" "$what"
-	expect_error_line "$ere" "$what"
-	[ ! -s "$OUT" ] || {
-		show "$OUT"
-		fail "$what: output on stdout"
-	}
-}
-
 # ---- bad command lines: 2 ----
 expect_failure 2 "--pid: 'abc' is not a number" "--pid abc" dump --pid abc
 expect_failure 2 "--pid is required" "no --pid" dump

@@ -29,18 +29,6 @@ progress() {
 	awk '{ print $2 }' "$PROGRESS"
 }
 
-# wait_for WHAT COMMAND...: poll COMMAND for up to 10 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	show "$ERR"
-	fail "$what"
-}
-
 state_of() {
 	sed -n 's/.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true
 }

@@ -23,18 +23,6 @@ progress() {
 	awk '{ print $2 }' "$PROGRESS"
 }
 
-# wait_for WHAT COMMAND...: poll COMMAND for up to 10 s.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 200; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	show "$ERR"
-	fail "$what"
-}
-
 # states_are PID ERE: every thread's state letter matches ERE.
 states_are() {
 	local s

@@ -10,19 +10,6 @@
 
 [ -x "$CPROF" ] || framework_failure "$CPROF is not built"
 
-# expect_failure STATUS ERE WHAT ARGS...: cprof ARGS fails as described.
-expect_failure() {
-	local status=$1 ere=$2 what=$3
-	shift 3
-	run_cprof "$@"
-	expect_rc "$status" "$what"
-	expect_error_line "$ere" "$what"
-	[ ! -s "$OUT" ] || {
-		show "$OUT"
-		fail "$what: output on stdout"
-	}
-}
-
 # Both commands, with the arguments that select them; top in batch mode.
 each() {
 	local status=$1 ere=$2 what=$3

@@ -142,6 +142,32 @@ expect_error_line() {
 	assert_match "$line" "$1" "$2"
 }
 
+# expect_failure STATUS ERE WHAT ARGS...: cprof ARGS fails as described,
+# with nothing on stdout.
+expect_failure() {
+	local status=$1 ere=$2 what=$3
+	shift 3
+	run_cprof "$@"
+	expect_rc "$status" "$what"
+	expect_error_line "$ere" "$what"
+	[ ! -s "$OUT" ] || {
+		show "$OUT"
+		fail "$what: output on stdout"
+	}
+}
+
+# wait_for WHAT COMMAND...: poll COMMAND for up to 10 s; fail with WHAT.
+wait_for() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 200; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	show "$ERR"
+	fail "$what"
+}
+
 # ---- targets ----------------------------------------------------------------
 
 # start_target NAME [OPT [ARGS...]]: start $B/targets/OPT/NAME (OPT defaults
