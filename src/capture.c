@@ -425,6 +425,23 @@ static int batch_find(const struct tracer *t, pid_t tid)
 	return -1;
 }
 
+/*
+ * A thread seized just before it execs from a thread other than the leader
+ * takes the leader's tid, and stays seized by us under it: no exit report
+ * will come for the old tid. So when a tid has vanished, interrupt the
+ * leader if it is ours, so that dispatch() lets it go when it stops.
+ * Returns whether that was the case.
+ */
+static bool reclaim_execer(struct tracer *t, pid_t pid, pid_t tid)
+{
+	if (tid == pid || batch_find(t, pid) >= 0 || proc_tracer(pid, pid) != gettid() ||
+	    ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+		return false;
+	debug_msg(1, "thread %d execed as %d while seized: letting it go", tid, pid);
+	add_pending(t, pid);
+	return true;
+}
+
 int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 		     const struct maps *bounds)
 {
@@ -441,16 +458,22 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts) < 0) {
 			err = errno;
-			if (err == ESRCH || (err == EPERM && thread_gone(pid, tid)))
+			if (err == ESRCH || (err == EPERM && thread_gone(pid, tid))) {
+				if (!t->attach_mode)
+					reclaim_execer(t, pid, tid);
 				return -ESRCH;
-			return -err;
+			}
+			/* Seized by this thread under another tid before an exec
+			 * (see reclaim_execer): it is ours to sample and let go. */
+			if (err != EPERM || proc_tracer(pid, tid) != gettid())
+				return -err;
 		}
 		if (t->attach_mode)
 			set_attached(t, tid, true);
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
 		/* Exiting between the two calls; its exit report is reaped later. */
-		if (!t->attach_mode)
+		if (!t->attach_mode && !reclaim_execer(t, pid, tid))
 			add_pending(t, tid);
 		return -ESRCH;
 	}

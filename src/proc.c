@@ -208,6 +208,25 @@ pid_t proc_nspid(pid_t pid)
 	return last;
 }
 
+pid_t proc_tracer(pid_t pid, pid_t tid)
+{
+	char path[96], buf[4096];
+	const char *f;
+
+	if (tid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	ssize_t n = proc_read_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (pid_t)n;
+	f = status_field(buf, "TracerPid");
+	if (!f)
+		return -EINVAL;
+	return (pid_t)strtol(f, NULL, 10);
+}
+
 long proc_uid(pid_t pid)
 {
 	char path[64], buf[4096];

@@ -40,6 +40,11 @@ int proc_list_tasks(pid_t pid, pid_t **tids, size_t *n);
 int proc_cmdline(pid_t pid, char *buf, size_t size);
 /* The innermost NSpid of a process (the pid it has in its own namespace). */
 pid_t proc_nspid(pid_t pid);
+/*
+ * The thread tracing a thread (tid 0: the process's leader), 0 when none,
+ * or -errno. It names the tracing thread, not its process.
+ */
+pid_t proc_tracer(pid_t pid, pid_t tid);
 /* Real uid of a process, or -errno. */
 long proc_uid(pid_t pid);
 /* Yama ptrace_scope, or -1 when Yama is not present. */

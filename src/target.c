@@ -13,15 +13,9 @@
 /* The pid tracing one of pid's threads already, or 0. */
 static pid_t current_tracer(pid_t pid, char *comm, size_t commlen)
 {
-	char path[64], buf[4096];
-	const char *p;
-	pid_t tracer;
+	pid_t tracer = proc_tracer(pid, 0);
 	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (proc_read_file(path, buf, sizeof(buf)) < 0 || !(p = strstr(buf, "\nTracerPid:")))
-		return 0;
-	tracer = (pid_t)strtol(p + 11, NULL, 10);
 	if (tracer <= 0 || tracer == getpid())
 		return 0;
 	snprintf(comm, commlen, "%s", proc_read_stat(tracer, 0, &st) == 0 ? st.comm : "?");

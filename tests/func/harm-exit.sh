@@ -9,8 +9,10 @@
 #                untouched and still sampled, until that thread exits
 #   churn        2000 short-lived threads: no crash, new threads sampled,
 #                and no made-up frames for threads caught in clone3
-#   exec         a thread that is not the leader execs: samples before and
-#                after, each named from its own image
+#   exec         a thread that is not the leader execs, 20 times over: samples
+#                before and after, each named from its own image; without
+#                --on-crash the new leader must not stay traced (a thread
+#                seized just as its exec made it the leader once did)
 #
 # each with cprof recording --pid, and again attached (--on-crash); then
 # exit_group and exec of a command cprof launched. cprof must end within
@@ -169,7 +171,9 @@ for mode in plain attached; do
 	assert_no_grep "$T/${p}churn.folded" '\[unknown\];\[unknown\];\[unknown\]' \
 		"${p}churn: garbage frames"
 
-	ended "${p}exec" 0 go "${extra[@]}" -- t-harm-exit O2 exec 300
+	untraced=untraced
+	[ $mode = attached ] && untraced=
+	ended "${p}exec" 0 go "${extra[@]}" -- t-harm-exit O2 exec 300 20 $untraced
 	has_frame "${p}exec" before_exec_spin || fail "${p}exec: no samples before the exec"
 	has_frame "${p}exec" after_exec_spin || fail "${p}exec: no samples after the exec, by name"
 	[ ! -e "$T/crash.txt" ] || fail "$mode: a crash report without a crash"
@@ -204,5 +208,5 @@ launched() {
 launched launched-thread-exit 9 thread-exit 300 9
 grep -q exiter_spin "$T/launched-thread-exit.folded" ||
 	fail "launched thread-exit: no samples of the exiting thread"
-launched launched-exec 0 exec 300
+launched launched-exec 0 exec 300 20 untraced
 grep -q after_exec_spin "$T/launched-exec.folded" || fail "launched exec: no samples after the exec"

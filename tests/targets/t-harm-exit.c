@@ -6,7 +6,7 @@
  * time of the thread, so each gets about the same number of samples
  * however loaded the machine.
  *
- * Usage: t-harm-exit MODE [MS [ARG]]      (MS default 300)
+ * Usage: t-harm-exit MODE [MS [ARG [untraced]]]      (MS default 300)
  *   exit         main spins in main_spin, the thread "worker" in
  *                worker_spin; MS ms after the go main calls exit(ARG)
  *   thread-exit  as exit, but the thread "exiter" (exiter_spin) calls
@@ -18,12 +18,22 @@
  *   exec         main and the thread "execer" spin in before_exec_spin; MS
  *                ms after the go the execer execs this program (from a
  *                thread that is not the leader), which spins in
- *                after_exec_spin for MS ms and exits 0
+ *                after_exec_spin for MS ms and exits 0. With ARG > 1 the
+ *                new image spins 30 ms, then starts another execer, which
+ *                execs again after 20 ms in before_exec_spin: ARG execs in
+ *                all, each a chance for a profiler to have the execer
+ *                seized just as its tid becomes the leader's. With a 4th
+ *                argument "untraced", an image whose leader was traced
+ *                for more than 80% of its spin exits 3: a sampling
+ *                profiler must not stay attached
  *   churn        main spins in main_spin; at the go it starts ARG threads
  *                (default 2000), four at a time, each named "churn" and
  *                spinning in churn_spin for 200 us, then exits 0
  * "ready" comes once the first phase runs (not again after the exec).
  */
+#include <fcntl.h>
+#include <stdbool.h>
+
 #include "target.h"
 
 static volatile int spinning;
@@ -111,9 +121,54 @@ NOINLINE static void *survivor(void *arg)
 	exit(0);
 }
 
+static const char *untraced_arg;
+
+static void exec_self(long execs_left)
+{
+	char ms[32], left[32];
+
+	snprintf(ms, sizeof(ms), "%ld", ms_arg);
+	snprintf(left, sizeof(left), "%ld", execs_left);
+	execl("/proc/self/exe", self_argv0, "after-exec", ms, left, untraced_arg,
+	      (char *)NULL);
+	target_die("execl");
+}
+
+static bool traced_now(void)
+{
+	char buf[4096];
+	const char *f;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	f = strstr(buf, "\nTracerPid:");
+	return f && atol(f + 11) != 0;
+}
+
+/* The image after an exec: its leader spins `ms` ms in slices of 1 ms. */
+static unsigned long after_exec(unsigned long x, long ms)
+{
+	long traced = 0;
+
+	for (long i = 0; i < ms; i++) {
+		x = after_exec_spin(x, 1000000);
+		traced += traced_now();
+	}
+	if (untraced_arg && traced * 10 > ms * 8) {
+		fprintf(stderr, "t-harm-exit: traced for %ld of %ld ms after an exec\n", traced,
+			ms);
+		exit(3);
+	}
+	return x;
+}
+
 NOINLINE static void *execer(void *arg)
 {
-	char ms[32];
 	unsigned long x;
 
 	(void)arg;
@@ -121,9 +176,21 @@ NOINLINE static void *execer(void *arg)
 	target_set_flag(&spinning);
 	x = until_go_then(before_exec_spin, 2);
 	OPAQUE(x);
-	snprintf(ms, sizeof(ms), "%ld", ms_arg);
-	execl("/proc/self/exe", self_argv0, "after-exec", ms, (char *)NULL);
-	target_die("execl");
+	exec_self(exit_arg > 1 ? exit_arg - 1 : 0);
+	return NULL;
+}
+
+/* A later link of the exec chain: no go to wait for. */
+NOINLINE static void *execer_again(void *arg)
+{
+	unsigned long x;
+
+	(void)arg;
+	target_name_thread("execer");
+	target_set_flag(&spinning);
+	x = before_exec_spin(3, 20 * 1000000LL);
+	OPAQUE(x);
+	exec_self(exit_arg - 1);
 	return NULL;
 }
 
@@ -155,8 +222,14 @@ int main(int argc, char **argv)
 	ms_arg = target_arg(argc, argv, 2, 300);
 	exit_arg = target_arg(argc, argv, 3, 0);
 	self_argv0 = argv[0];
+	untraced_arg = argc > 4 && !strcmp(argv[4], "untraced") ? argv[4] : NULL;
 	if (!strcmp(mode, "after-exec")) {
-		x = after_exec_spin(x, ms_arg * 1000000LL);
+		if (exit_arg > 0) {
+			x = after_exec(x, 30);
+			start(execer_again);
+			x = before_exec_spin(x, 0);
+		}
+		x = after_exec(x, ms_arg);
 		OPAQUE(x);
 		return 0;
 	}
@@ -210,7 +283,8 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	} else {
-		fprintf(stderr, "usage: t-harm-exit exit|thread-exit|leader-exit|exec|churn [MS [ARG]]\n");
+		fprintf(stderr, "usage: t-harm-exit exit|thread-exit|leader-exit|exec|churn [MS [ARG "
+				"[untraced]]]\n");
 		return 2;
 	}
 	OPAQUE(x);

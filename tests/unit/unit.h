@@ -21,7 +21,11 @@
  *	./test-foo a b        run the cases named a and b
  *	./test-foo -l         list the cases
  *
- * Exit status: 0 if every case passed, 1 otherwise.
+ * A case that cannot run here (the kernel forbids ptrace, say) calls
+ * SKIP("why"): "skip NAME: why".
+ *
+ * Exit status: 0 if no case failed, 1 otherwise, 77 if every case that ran
+ * was skipped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -210,6 +214,18 @@ static inline const char *unit_str(const char *s)
 /* Fail with a message of one's own. */
 #define FAIL_MSG(...) unit_fail(__FILE__, __LINE__, __VA_ARGS__)
 
+#define UNIT_SKIPPED 77
+
+/* End the running case as skipped, with the reason. */
+#define SKIP(why)                                                                    \
+	do {                                                                         \
+		if (unit_report_fd >= 0) {                                           \
+			ssize_t unit_w_ = write(unit_report_fd, why, strlen(why));   \
+			(void)unit_w_;                                               \
+		}                                                                    \
+		_exit(UNIT_SKIPPED);                                                 \
+	} while (0)
+
 /* ---- runner ---- */
 
 static int unit_cmp_case(const void *a, const void *b)
@@ -219,8 +235,10 @@ static int unit_cmp_case(const void *a, const void *b)
 	return (x->line > y->line) - (x->line < y->line);
 }
 
-/* Run one case in a child. Returns true if it passed. */
-static bool unit_run(const struct unit_case *c)
+enum unit_result { UNIT_PASS, UNIT_FAIL, UNIT_SKIP };
+
+/* Run one case in a child. */
+static enum unit_result unit_run(const struct unit_case *c)
 {
 	char details[16384];
 	size_t len = 0;
@@ -230,14 +248,14 @@ static bool unit_run(const struct unit_case *c)
 	fflush(NULL);
 	if (pipe(fds)) {
 		printf("FAIL %s: pipe: %s\n", c->name, strerror(errno));
-		return false;
+		return UNIT_FAIL;
 	}
 	pid = fork();
 	if (pid < 0) {
 		printf("FAIL %s: fork: %s\n", c->name, strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
-		return false;
+		return UNIT_FAIL;
 	}
 	if (pid == 0) {
 		close(fds[0]);
@@ -268,12 +286,16 @@ static bool unit_run(const struct unit_case *c)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			printf("FAIL %s: waitpid: %s\n", c->name, strerror(errno));
-			return false;
+			return UNIT_FAIL;
 		}
 
+	if (WIFEXITED(status) && WEXITSTATUS(status) == UNIT_SKIPPED) {
+		printf("skip %s: %s\n", c->name, details);
+		return UNIT_SKIP;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !len) {
 		printf("ok %s\n", c->name);
-		return true;
+		return UNIT_PASS;
 	}
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
@@ -290,16 +312,16 @@ static bool unit_run(const struct unit_case *c)
 		       len ? details : "exited with a non-zero status");
 		if (nl && nl[1])
 			printf("%s", nl + 1);
-		return false;
+		return UNIT_FAIL;
 	}
 	if (len)
 		printf("%s", details);
-	return false;
+	return UNIT_FAIL;
 }
 
 int main(int argc, char **argv)
 {
-	int failed = 0, ran = 0;
+	int failed = 0, ran = 0, skipped = 0;
 
 	qsort(unit_cases, (size_t)unit_ncases, sizeof(unit_cases[0]), unit_cmp_case);
 	if (argc == 2 && !strcmp(argv[1], "-l")) {
@@ -326,11 +348,20 @@ int main(int argc, char **argv)
 		if (!selected)
 			continue;
 		ran++;
-		if (!unit_run(&unit_cases[i]))
-			failed++;
+		switch (unit_run(&unit_cases[i])) {
+		case UNIT_PASS: break;
+		case UNIT_FAIL: failed++; break;
+		case UNIT_SKIP: skipped++; break;
+		}
 	}
-	printf("%d case%s, %d failed\n", ran, ran == 1 ? "" : "s", failed);
-	return failed ? 1 : 0;
+	printf("%d case%s, %d failed, %d skipped\n", ran, ran == 1 ? "" : "s", failed, skipped);
+	if (failed)
+		return 1;
+	if (ran && skipped == ran) {
+		printf("SKIP: every case was skipped\n");
+		return UNIT_SKIPPED;
+	}
+	return 0;
 }
 
 #endif
