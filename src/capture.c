@@ -463,10 +463,14 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 					reclaim_execer(t, pid, tid);
 				return -ESRCH;
 			}
-			/* Seized by this thread under another tid before an exec
-			 * (see reclaim_execer): it is ours to sample and let go. */
+			/*
+			 * Ours already: still pending after a timeout, or seized
+			 * under another tid before an exec (reclaim_execer). It
+			 * is ours to sample and let go, as an entry of this batch.
+			 */
 			if (err != EPERM || proc_tracer(pid, tid) != gettid())
 				return -err;
+			remove_pending(t, tid);
 		}
 		if (t->attach_mode)
 			set_attached(t, tid, true);

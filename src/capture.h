@@ -61,7 +61,8 @@ void tracer_free(struct tracer *t, int timeout_ms);
  *   -ESRCH   the thread is gone (or exiting)
  *   -EPERM   ptrace is not permitted
  *   -EAGAIN  the stop did not arrive within the timeout; the thread stays
- *            seized until it stops, then is detached by tracer_poll()
+ *            seized until it stops, then is detached by tracer_poll(), or
+ *            sampled if it is tried again before that
  *   -EINTR   the watchdog fired and detached the thread
  */
 int tracer_sample(struct tracer *t, pid_t pid, pid_t tid, uint8_t *buf, uint32_t cap,

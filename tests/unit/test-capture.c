@@ -202,3 +202,65 @@ TEST(vanished_tid_of_untraced_process_changes_nothing)
 {
 	run_in_thread(untraced_leader_left_alone);
 }
+
+/*
+ * A process held in vfork() cannot stop until its child execs or exits:
+ * here the child exits after `hold_ms`, and the parent then pauses.
+ */
+static pid_t start_vfork_holder(long hold_ms)
+{
+	pid_t pid = fork();
+
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY);
+		if (vfork() == 0) {
+			struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void *sample_after_timeout(void *arg)
+{
+	static uint8_t buf[4096 + 128];
+	struct tracer *t = tracer_new();
+	struct snapshot snap;
+	pid_t pid = start_vfork_holder(1500);
+	int err = 0, status;
+
+	(void)arg;
+	sleep_ms(100); /* into the vfork */
+	tracer_set_stop_timeout(t, 50);
+	err = tracer_sample(t, pid, pid, buf, 4096, NULL, &snap);
+	if (err == -EPERM) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, __WALL);
+		SKIP("ptrace is not permitted here, not even of a child");
+	}
+	REQUIRE_EQ_INT(err, -EAGAIN);
+	CHECK_EQ_INT(tracer_pending(t), 1);
+	/* Still seized from the timeout: tried again, it is an entry again. */
+	CHECK_EQ_INT(tracer_sample(t, pid, pid, buf, 4096, NULL, &snap), -EAGAIN);
+	CHECK_EQ_INT(tracer_pending(t), 1);
+	tracer_set_stop_timeout(t, 5000);
+	CHECK_EQ_INT(tracer_sample(t, pid, pid, buf, 4096, NULL, &snap), 0);
+	CHECK_EQ_INT(snap.tid, pid);
+	CHECK_EQ_INT(tracer_pending(t), 0);
+	CHECK_EQ_INT(proc_tracer(pid, pid), 0);
+	tracer_free(t, 1000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, __WALL);
+	return NULL;
+}
+
+/* A thread whose stop timed out is sampled when tried again, not refused. */
+TEST(thread_pending_after_timeout_is_sampled_when_tried_again)
+{
+	run_in_thread(sample_after_timeout);
+}
