@@ -43,9 +43,19 @@
  * many sleeping threads those reads were most of the sampler's time, so a
  * thread found idle again and again is looked at less often, up to every
  * IDLE_POLL_MAX ticks; one found to have run is looked at every tick again.
- * A thread that wakes up after a long sleep is seen at most that late.
+ *
+ * A thread that wakes after a long sleep would then be seen late, and a
+ * short burst of work missed: so the process's CPU clock, which the kernel
+ * sums over its threads in one call, is read each tick too. Once it has
+ * grown by more than WAKE_SLACK_NS beyond what the threads looked at
+ * account for, every thread is looked at. With that clock the idle
+ * interval can stretch to IDLE_POLL_MAX_CLOCK ticks; without it (a
+ * --tid or --threads filter leaves threads unaccounted for) a waking
+ * thread is seen at most IDLE_POLL_MAX ticks late.
  */
 #define IDLE_POLL_MAX	       8
+#define IDLE_POLL_MAX_CLOCK    64
+#define WAKE_SLACK_NS	       (1000 * 1000ULL)
 #define SOLO_AFTER_WATCHDOG_NS (1000 * 1000000ULL)
 #define RED_ZONE_SLACK	       256
 /* How long a crash capture waits for each other thread to stop. */
@@ -63,8 +73,9 @@ struct tthread {
 	bool name_checked;
 	unsigned long seen;
 	uint64_t faults;	 /* minor + major, at the last stat read */
-	unsigned int idle_polls; /* polls in a row that found it had not run */
-	unsigned long next_poll; /* on-CPU mode: the tick it is looked at again */
+	unsigned int idle_polls;  /* polls in a row that found it had not run */
+	unsigned long next_poll;  /* on-CPU mode: the tick it is looked at again */
+	unsigned long polled_tick; /* the last tick its schedstat was read */
 };
 
 struct tproc {
@@ -88,6 +99,12 @@ struct tproc {
 	bool relist;		   /* a thread could not be read: list again */
 	bool sampled_faulted;	   /* a thread added at this tick took page faults */
 	bool gone;
+	/* Wake detection (IDLE_POLL_MAX_CLOCK): */
+	clockid_t cpu_clock;
+	bool have_cpu_clock;
+	bool have_unexplained;
+	int64_t unexplained_ref; /* process CPU time no thread accounted for,
+				    when every thread was last looked at */
 };
 
 struct sampler {
@@ -273,6 +290,8 @@ static int proc_add(struct sampler *s, pid_t pid)
 		p->startstack = st.startstack;
 		p->startcode = st.startcode;
 	}
+	p->have_cpu_clock = !s->o.idle && !s->o.tids && !s->o.thread_name &&
+			    clock_getcpuclockid(pid, &p->cpu_clock) == 0;
 	emit_proc(s, REC_PROC, pid, -1);
 	if (mapwatch_poll(&p->mw, true, &u) == 0)
 		emit_maps(s, u);
@@ -542,11 +561,11 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 	flush_batch(s);
 }
 
-static unsigned long idle_poll_interval(unsigned int idle_polls)
+static unsigned long idle_poll_interval(const struct tproc *p, unsigned int idle_polls)
 {
-	unsigned long every = 1;
+	unsigned long every = 1, most = p->have_cpu_clock ? IDLE_POLL_MAX_CLOCK : IDLE_POLL_MAX;
 
-	for (unsigned int n = idle_polls / 8; n && every < IDLE_POLL_MAX; n--)
+	for (unsigned int n = idle_polls / 8; n && every < most; n--)
 		every *= 2;
 	return every;
 }
@@ -563,6 +582,7 @@ static bool poll_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 
 	if (t->filtered_out || (!s->o.idle && s->tick_no < t->next_poll))
 		return false;
+	t->polled_tick = s->tick_no;
 	if (read_runtime(t, &runtime)) {
 		ran = !t->have_runtime || runtime != t->runtime;
 		t->runtime = runtime;
@@ -578,13 +598,67 @@ static bool poll_thread(struct sampler *s, struct tproc *p, struct tthread *t)
 	}
 	if (t->idle_polls < UINT_MAX)
 		t->idle_polls++;
-	t->next_poll = s->tick_no + idle_poll_interval(t->idle_polls);
+	t->next_poll = s->tick_no + idle_poll_interval(p, t->idle_polls);
 	if (s->o.idle && t->sampled) {
 		emit_reused(s, p, t);
 		return false;
 	}
 	/* Wall-clock mode: a sleeping thread's stack, once. */
 	return s->o.idle;
+}
+
+static bool read_cpu_clock(const struct tproc *p, int64_t *ns)
+{
+	struct timespec ts;
+
+	if (!p->have_cpu_clock || clock_gettime(p->cpu_clock, &ts))
+		return false;
+	*ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return true;
+}
+
+static int64_t runtime_accounted(const struct tproc *p)
+{
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < p->nthreads; i++)
+		if (p->threads[i].have_runtime)
+			sum += (int64_t)p->threads[i].runtime;
+	return sum;
+}
+
+/*
+ * After a tick's first look (IDLE_POLL_MAX_CLOCK): `cpu_ns` is the
+ * process's CPU time, read before it. Time it used that the threads' last
+ * known runtimes leave unaccounted for was used by threads not looked at
+ * (or by threads gone since): past WAKE_SLACK_NS, every thread is looked
+ * at now. The clock is read first so that threads running meanwhile can
+ * only make the gap look smaller.
+ */
+static void look_for_wakers(struct sampler *s, struct tproc *p, int64_t cpu_ns, bool all_looked)
+{
+	int64_t unaccounted = cpu_ns - runtime_accounted(p);
+
+	if (!all_looked && p->have_unexplained &&
+	    unaccounted - p->unexplained_ref > (int64_t)WAKE_SLACK_NS) {
+		for (size_t k = 0; k < p->nthreads; k++) {
+			struct tthread *t = &p->threads[k];
+
+			if (t->polled_tick == s->tick_no)
+				continue;
+			t->next_poll = 0;
+			if (poll_thread(s, p, t))
+				*VEC_PUSH(s->cands, s->ncands, s->cap_cands) = k;
+		}
+		debug_msg(3, "pid %d: %.1f ms of CPU time unaccounted for: every thread looked at",
+			  p->pid, (double)(unaccounted - p->unexplained_ref) / 1e6);
+		unaccounted = cpu_ns - runtime_accounted(p);
+		all_looked = true;
+	}
+	if (all_looked) {
+		p->unexplained_ref = unaccounted;
+		p->have_unexplained = true;
+	}
 }
 
 static bool stopped_or_dead(char state)
@@ -862,7 +936,9 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 		 * All threads are looked at first, then the ones that ran are
 		 * interrupted together and copied as they stop.
 		 */
-		size_t n = p->nthreads;
+		size_t n = p->nthreads, looked = 0;
+		int64_t cpu_ns = 0;
+		bool have_cpu = read_cpu_clock(p, &cpu_ns), in_time = true;
 
 		s->ncands = 0;
 		for (size_t k = 0; k < n; k++) {
@@ -873,11 +949,15 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 				atomic_fetch_add_explicit(&s->st.skipped, n - k,
 							  memory_order_relaxed);
 				p->rr = idx;
+				in_time = false;
 				break;
 			}
 			if (poll_thread(s, p, &p->threads[idx]))
 				*VEC_PUSH(s->cands, s->ncands, s->cap_cands) = idx;
+			looked += p->threads[idx].polled_tick == s->tick_no;
 		}
+		if (have_cpu && in_time)
+			look_for_wakers(s, p, cpu_ns, looked == n);
 		for (size_t c = 0; c < s->ncands; c++) {
 			if (monotonic_ns() - tick_start > budget) {
 				atomic_fetch_add_explicit(&s->st.skipped, s->ncands - c,

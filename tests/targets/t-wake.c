@@ -6,9 +6,10 @@
  *
  *   sleeper_N (N sleepers): blocked on a condition variable for good
  *   late_worker: sleeps SLEEP_MS, then late_spin for SPIN_MS of CPU time,
- *                then prints "late_cpu_ms <its CPU time>" and blocks
+ *                BURSTS times over; then prints "late_cpu_ms <the CPU time
+ *                of its bursts>" and blocks
  *
- * Usage: t-wake SLEEPERS SLEEP_MS SPIN_MS
+ * Usage: t-wake SLEEPERS SLEEP_MS SPIN_MS [BURSTS]     (BURSTS default 1)
  */
 #include <stdint.h>
 
@@ -16,7 +17,7 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
-static long sleep_ms, spin_ms;
+static long sleep_ms, spin_ms, bursts;
 
 static uint64_t thread_cpu_ns(void)
 {
@@ -54,14 +55,19 @@ NOINLINE static unsigned long late_spin(uint64_t until_ns)
 static void *late_worker(void *arg)
 {
 	struct timespec ts = { sleep_ms / 1000, (sleep_ms % 1000) * 1000000L };
-	uint64_t start;
+	uint64_t busy_ns = 0;
 
 	(void)arg;
 	target_name_thread("late_worker");
-	nanosleep(&ts, NULL);
-	start = thread_cpu_ns();
-	late_spin(start + (uint64_t)spin_ms * 1000000ULL);
-	printf("late_cpu_ms %llu\n", (unsigned long long)((thread_cpu_ns() - start) / 1000000));
+	for (long b = 0; b < bursts; b++) {
+		uint64_t start;
+
+		nanosleep(&ts, NULL);
+		start = thread_cpu_ns();
+		late_spin(start + (uint64_t)spin_ms * 1000000ULL);
+		busy_ns += thread_cpu_ns() - start;
+	}
+	printf("late_cpu_ms %llu\n", (unsigned long long)(busy_ns / 1000000));
 	fflush(stdout);
 	pthread_mutex_lock(&lock);
 	for (;;)
@@ -76,6 +82,7 @@ int main(int argc, char **argv)
 
 	sleep_ms = target_arg(argc, argv, 2, 1000);
 	spin_ms = target_arg(argc, argv, 3, 1000);
+	bursts = target_arg(argc, argv, 4, 1);
 	target_init();
 	for (long k = 0; k < n; k++)
 		if (pthread_create(&th, NULL, sleeper, (void *)k))
