@@ -72,9 +72,9 @@ struct tthread {
 	bool filtered_out;
 	bool name_checked;
 	unsigned long seen;
-	uint64_t faults;	 /* minor + major, at the last stat read */
-	unsigned int idle_polls;  /* polls in a row that found it had not run */
-	unsigned long next_poll;  /* on-CPU mode: the tick it is looked at again */
+	uint64_t faults;	   /* minor + major, at the last stat read */
+	unsigned int idle_polls;   /* polls in a row that found it had not run */
+	unsigned long next_poll;   /* on-CPU mode: the tick it is looked at again */
 	unsigned long polled_tick; /* the last tick its schedstat was read */
 };
 
