@@ -561,11 +561,16 @@ static void capture(struct sampler *s, struct tproc *p, struct tthread *t, uint3
 	flush_batch(s);
 }
 
+/*
+ * The interval doubles after every 8 idle looks in a row; with the CPU
+ * clock to catch wakers, after every 2, reaching IDLE_POLL_MAX_CLOCK in
+ * about 2.5 s of idleness.
+ */
 static unsigned long idle_poll_interval(const struct tproc *p, unsigned int idle_polls)
 {
 	unsigned long every = 1, most = p->have_cpu_clock ? IDLE_POLL_MAX_CLOCK : IDLE_POLL_MAX;
 
-	for (unsigned int n = idle_polls / 8; n && every < most; n--)
+	for (unsigned int n = idle_polls / (p->have_cpu_clock ? 2 : 8); n && every < most; n--)
 		every *= 2;
 	return every;
 }
