@@ -102,9 +102,10 @@ struct tproc {
 	/* Wake detection (IDLE_POLL_MAX_CLOCK): */
 	clockid_t cpu_clock;
 	bool have_cpu_clock;
-	bool have_unexplained;
-	int64_t unexplained_ref; /* process CPU time no thread accounted for,
+	bool have_unaccounted;
+	int64_t unaccounted_ref; /* process CPU time no thread accounted for,
 				    when every thread was last looked at */
+	size_t wake_rr;		 /* where an unfinished look at every thread resumes */
 };
 
 struct sampler {
@@ -640,29 +641,39 @@ static int64_t runtime_accounted(const struct tproc *p)
  * at now. The clock is read first so that threads running meanwhile can
  * only make the gap look smaller.
  */
-static void look_for_wakers(struct sampler *s, struct tproc *p, int64_t cpu_ns, bool all_looked)
+static void look_for_wakers(struct sampler *s, struct tproc *p, int64_t cpu_ns, bool all_looked,
+			    uint64_t deadline_ns)
 {
 	int64_t unaccounted = cpu_ns - runtime_accounted(p);
 
-	if (!all_looked && p->have_unexplained &&
-	    unaccounted - p->unexplained_ref > (int64_t)WAKE_SLACK_NS) {
-		for (size_t k = 0; k < p->nthreads; k++) {
-			struct tthread *t = &p->threads[k];
+	if (!all_looked && p->have_unaccounted &&
+	    unaccounted - p->unaccounted_ref > (int64_t)WAKE_SLACK_NS) {
+		size_t n = p->nthreads;
 
+		for (size_t k = 0; k < n; k++) {
+			size_t idx = (p->wake_rr + k) % n;
+			struct tthread *t = &p->threads[idx];
+
+			if (monotonic_ns() > deadline_ns) {
+				/* Out of time: the rest first next tick, which
+				 * will find the gap still open. */
+				p->wake_rr = idx;
+				return;
+			}
 			if (t->polled_tick == s->tick_no)
 				continue;
 			t->next_poll = 0;
 			if (poll_thread(s, p, t))
-				*VEC_PUSH(s->cands, s->ncands, s->cap_cands) = k;
+				*VEC_PUSH(s->cands, s->ncands, s->cap_cands) = idx;
 		}
 		debug_msg(3, "pid %d: %.1f ms of CPU time unaccounted for: every thread looked at",
-			  p->pid, (double)(unaccounted - p->unexplained_ref) / 1e6);
+			  p->pid, (double)(unaccounted - p->unaccounted_ref) / 1e6);
 		unaccounted = cpu_ns - runtime_accounted(p);
 		all_looked = true;
 	}
 	if (all_looked) {
-		p->unexplained_ref = unaccounted;
-		p->have_unexplained = true;
+		p->unaccounted_ref = unaccounted;
+		p->have_unaccounted = true;
 	}
 }
 
@@ -962,7 +973,7 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 			looked += p->threads[idx].polled_tick == s->tick_no;
 		}
 		if (have_cpu && in_time)
-			look_for_wakers(s, p, cpu_ns, looked == n);
+			look_for_wakers(s, p, cpu_ns, looked == n, tick_start + budget);
 		for (size_t c = 0; c < s->ncands; c++) {
 			if (monotonic_ns() - tick_start > budget) {
 				atomic_fetch_add_explicit(&s->st.skipped, s->ncands - c,
