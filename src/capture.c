@@ -268,6 +268,20 @@ static void attached_stop(struct tracer *t, pid_t who, int status)
 	}
 }
 
+/*
+ * The old tid of a thread reporting PTRACE_EVENT_EXEC: an exec from a thread
+ * other than the leader gives it the leader's tid, and the old one vanishes
+ * without a report of its own.
+ */
+static pid_t exec_former_tid(pid_t who)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, who, 0, &former) < 0 || !former)
+		return who;
+	return (pid_t)former;
+}
+
 /* A wait status for a thread other than the one being sampled right now. */
 static void dispatch(struct tracer *t, pid_t who, int status)
 {
@@ -298,6 +312,8 @@ static void dispatch(struct tracer *t, pid_t who, int status)
 	int event = status >> 16;
 	int sig = event == 0 ? WSTOPSIG(status) : 0;
 
+	if (event == PTRACE_EVENT_EXEC)
+		remove_pending(t, exec_former_tid(who));
 	if (ptrace(PTRACE_DETACH, who, 0, (void *)(long)sig) == 0 || errno == ESRCH)
 		remove_pending(t, who);
 	debug_msg(2, "released late stop of %d (event %d, signal %d)", who, event, sig);
@@ -454,7 +470,11 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 	if (t->crash.pending && tid == t->crash.tid)
 		return -ECANCELED; /* held: tracer_capture_stopped() takes it */
 	if (!t->attach_mode || !is_attached(t, tid)) {
-		long opts = t->attach_mode ? PTRACE_O_TRACECLONE : 0;
+		/*
+		 * A thread may exec while seized, and our interrupt does not
+		 * survive that: the exec stop is what lets it go then.
+		 */
+		long opts = t->attach_mode ? PTRACE_O_TRACECLONE : PTRACE_O_TRACEEXEC;
 
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts) < 0) {
 			err = errno;
@@ -470,8 +490,9 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 			 */
 			if (err != EPERM || proc_tracer(pid, tid) != gettid())
 				return -err;
-			remove_pending(t, tid);
 		}
+		/* Seized now: no stop of an earlier seize is still to come. */
+		remove_pending(t, tid);
 		if (t->attach_mode)
 			set_attached(t, tid, true);
 	}
@@ -598,6 +619,26 @@ static void batch_collect_released(struct tracer *t, const struct tracer_sink *s
 	}
 }
 
+/*
+ * A thread of the batch has execed (its stop is PTRACE_EVENT_EXEC, under
+ * the leader's tid): the entries of its old tid and of the leader it
+ * replaced are finished, it is let go, and the next tick samples the new
+ * image with its new maps.
+ */
+static void batch_exec(struct tracer *t, pid_t who, int status, const struct tracer_sink *sink,
+		       size_t *left)
+{
+	pid_t ids[2] = { who, exec_former_tid(who) };
+
+	for (size_t k = 0; k < 2; k++) {
+		int i = batch_find(t, ids[k]);
+
+		if (i >= 0 && atomic_exchange(&t->batch[i].claim, 0) == ids[k])
+			batch_finish((size_t)i, -ESRCH, NULL, sink, left);
+	}
+	dispatch(t, who, status);
+}
+
 void tracer_batch_run(struct tracer *t, const struct tracer_sink *sink)
 {
 	uint64_t deadline = monotonic_ns() + (uint64_t)t->stop_timeout_ms * 1000000ULL;
@@ -614,6 +655,10 @@ void tracer_batch_run(struct tracer *t, const struct tracer_sink *sink)
 		pid_t r = waitpid(-1, &st, __WALL | WNOHANG);
 
 		batch_collect_released(t, sink, &left);
+		if (r > 0 && !t->attach_mode && WIFSTOPPED(st) && st >> 16 == PTRACE_EVENT_EXEC) {
+			batch_exec(t, r, st, sink, &left);
+			continue;
+		}
 		if (r > 0) {
 			int i = batch_find(t, r);
 
