@@ -441,23 +441,6 @@ static int batch_find(const struct tracer *t, pid_t tid)
 	return -1;
 }
 
-/*
- * A thread seized just before it execs from a thread other than the leader
- * takes the leader's tid, and stays seized by us under it: no exit report
- * will come for the old tid. So when a tid has vanished, interrupt the
- * leader if it is ours, so that dispatch() lets it go when it stops.
- * Returns whether that was the case.
- */
-static bool reclaim_execer(struct tracer *t, pid_t pid, pid_t tid)
-{
-	if (tid == pid || batch_find(t, pid) >= 0 || proc_tracer(pid, pid) != gettid() ||
-	    ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
-		return false;
-	debug_msg(1, "thread %d execed as %d while seized: letting it go", tid, pid);
-	add_pending(t, pid);
-	return true;
-}
-
 int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 		     const struct maps *bounds)
 {
@@ -478,15 +461,13 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)opts) < 0) {
 			err = errno;
-			if (err == ESRCH || (err == EPERM && thread_gone(pid, tid))) {
-				if (!t->attach_mode)
-					reclaim_execer(t, pid, tid);
+			if (err == ESRCH || (err == EPERM && thread_gone(pid, tid)))
 				return -ESRCH;
-			}
 			/*
 			 * Ours already: still pending after a timeout, or seized
-			 * under another tid before an exec (reclaim_execer). It
-			 * is ours to sample and let go, as an entry of this batch.
+			 * under another tid before an exec whose stop has not
+			 * been seen yet. It is ours to sample (or, at its exec
+			 * stop, let go) as an entry of this batch.
 			 */
 			if (err != EPERM || proc_tracer(pid, tid) != gettid())
 				return -err;
@@ -498,7 +479,7 @@ int tracer_batch_add(struct tracer *t, pid_t pid, pid_t tid, uint32_t cap,
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
 		/* Exiting between the two calls; its exit report is reaped later. */
-		if (!t->attach_mode && !reclaim_execer(t, pid, tid))
+		if (!t->attach_mode)
 			add_pending(t, tid);
 		return -ESRCH;
 	}
