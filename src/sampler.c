@@ -648,7 +648,7 @@ static void look_for_wakers(struct sampler *s, struct tproc *p, int64_t cpu_ns, 
 
 	if (!all_looked && p->have_unaccounted &&
 	    unaccounted - p->unaccounted_ref > (int64_t)WAKE_SLACK_NS) {
-		size_t n = p->nthreads;
+		size_t n = p->nthreads, found_before = s->ncands;
 
 		for (size_t k = 0; k < n; k++) {
 			size_t idx = (p->wake_rr + k) % n;
@@ -668,6 +668,10 @@ static void look_for_wakers(struct sampler *s, struct tproc *p, int64_t cpu_ns, 
 		}
 		debug_msg(3, "pid %d: %.1f ms of CPU time unaccounted for: every thread looked at",
 			  p->pid, (double)(unaccounted - p->unaccounted_ref) / 1e6);
+		/* No known thread ran: one not listed yet did (a thread replaced
+		 * by another keeps the count the relisting goes by). */
+		if (s->ncands == found_before)
+			p->relist = true;
 		unaccounted = cpu_ns - runtime_accounted(p);
 		all_looked = true;
 	}

@@ -120,12 +120,15 @@ record_env() {
 		</dev/null || RC=$?
 }
 
-# Whether the last recording (-o $T/local.folded) kept pace.
+# Whether the last recording (-o $T/local.folded) kept pace: a sampler held
+# up by the uploads would lose every tick from the first push on, keeping
+# at most a third of them in "slow". 45% leaves room for a loaded machine
+# (58% was seen with two CPU hogs beside the suite on 2 CPUs).
 kept_pace() {
 	local n secs
 	n=$(awk '{ n += $NF } END { print n + 0 }' "$T/local.folded")
 	secs=$(sed -n 's/^cprof: recorded .* in \([0-9.]*\) s at .*/\1/p' "$ERR")
-	awk -v n="$n" -v s="${secs:-0}" -v r=$RATE 'BEGIN { exit !(s > 0 && n >= 0.6 * r * s) }' ||
+	awk -v n="$n" -v s="${secs:-0}" -v r=$RATE 'BEGIN { exit !(s > 0 && n >= 0.45 * r * s) }' ||
 		{ show "$ERR"; fail "$1: $n samples in ${secs:-?} s at $RATE Hz"; }
 }
 
