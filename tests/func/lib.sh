@@ -156,16 +156,22 @@ expect_failure() {
 	}
 }
 
-# wait_for WHAT COMMAND...: poll COMMAND for up to 10 s; fail with WHAT.
-wait_for() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 200; i++)); do
+# wait_for_secs SECS WHAT COMMAND...: poll COMMAND for up to SECS seconds;
+# fail with WHAT, showing cprof's outputs.
+wait_for_secs() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 20; i++)); do
 		"$@" && return 0
 		sleep 0.05
 	done
-	show "$ERR"
-	fail "$what"
+	show "$OUT" "$ERR"
+	fail "$what: not after $secs s"
+}
+
+# wait_for WHAT COMMAND...: wait_for_secs for up to 10 s.
+wait_for() {
+	wait_for_secs 10 "$@"
 }
 
 # ---- targets ----------------------------------------------------------------

@@ -18,18 +18,6 @@ STAMP='[0-9]{8}T[0-9]{6}Z'
 folded_total() { cat "$@" | awk '{ n += $NF } END { print n + 0 }'; }
 recorded() { sed -n 's/^cprof: recorded \([0-9]*\) samples.*/\1/p' "$ERR"; }
 
-# wait_until WHAT COMMAND...: poll COMMAND for up to 20 s.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 400; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	show "$ERR"
-	fail "$what"
-}
-
 # The rotated files of NAME.EXT in $T, in order.
 rotated() {
 	(cd "$T" && ls | grep -E "^$1-$STAMP(-[0-9]+)?\.$2\$" || true)
@@ -70,7 +58,7 @@ RC=0
 rec=$!
 sleep 1.5
 kill -USR1 $rec
-wait_until "usr1: no message after SIGUSR1" \
+wait_for_secs 20 "usr1: no message after SIGUSR1" \
 	grep -Eq "^cprof: wrote .*/u\.folded, .*/u\.svg \([0-9.]+ s so far; still recording\)$" "$ERR"
 [ -s "$T/u.svg" ] || fail "usr1: no svg"
 first=$(folded_total "$T/u.folded")
@@ -79,7 +67,7 @@ kill -0 $rec || fail "usr1: cprof stopped on SIGUSR1"
 sleep 1
 rm "$T/u.folded"
 kill -USR1 $rec
-wait_until "usr1: no output after a second SIGUSR1" test -e "$T/u.folded"
+wait_for_secs 20 "usr1: no output after a second SIGUSR1" test -e "$T/u.folded"
 second=$(folded_total "$T/u.folded")
 [ "$second" -gt "$first" ] || fail "usr1: $second samples after $first"
 sleep 0.5
@@ -97,7 +85,7 @@ rec=$!
 sleep 1.5
 kill -USR1 $rec
 has_rotated() { [ -n "$(rotated h folded)" ]; }
-wait_until "usr1-rot: no file after SIGUSR1" has_rotated
+wait_for_secs 20 "usr1-rot: no file after SIGUSR1" has_rotated
 kill -0 $rec || fail "usr1-rot: cprof stopped on SIGUSR1"
 sleep 1
 kill -INT $rec

@@ -20,18 +20,6 @@ skip_unless_ptrace
 
 REC=
 
-# wait_long WHAT COMMAND...: lib.sh's wait_for, with 20 s and both outputs shown.
-wait_long() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 400; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	show "$OUT" "$ERR"
-	fail "$what: not after 20 s"
-}
-
 threads_of() {
 	[ "$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" -ge "$2" ]
 }
@@ -62,7 +50,7 @@ cprof_running() {
 	REC=$!
 	TARGET_PIDS="$TARGET_PIDS $REC"
 	# Its signal handlers are set before its sampling thread starts.
-	wait_long "cprof's sampling thread" threads_of "$REC" 2
+	wait_for_secs 20 "cprof's sampling thread" threads_of "$REC" 2
 }
 
 # stop_cprof SIG LABEL: send SIG, wait for cprof to exit, check what it says
@@ -70,7 +58,7 @@ cprof_running() {
 stop_cprof() {
 	local sig=$1 label=$2 p=$T/$2 n total
 	kill -"$sig" "$REC"
-	wait_long "$label: cprof's exit after SIG$sig" gone "$REC"
+	wait_for_secs 20 "$label: cprof's exit after SIG$sig" gone "$REC"
 	RC=0
 	wait "$REC" || RC=$?
 	forget "$REC"
@@ -96,10 +84,10 @@ launched() {
 	cprof_running -o "$T/$label.svg" -o "$T/$label.json" -o "$T/$label.folded" \
 		-- "$B/targets/O2/t-threads"
 	# The command writes to cprof's standard output.
-	wait_long "$label: t-threads ready" grep -q '^ready ' "$OUT"
+	wait_for_secs 20 "$label: t-threads ready" grep -q '^ready ' "$OUT"
 	pid=$(sed -n 's/^ready //p' "$OUT")
 	TARGET_PIDS="$TARGET_PIDS $pid"
-	wait_long "$label: samples" has_samples "$T/$label.folded"
+	wait_for_secs 20 "$label: samples" has_samples "$T/$label.folded"
 	stop_cprof "$sig" "$label"
 	gone "$pid" || fail "$label: the command (pid $pid) still runs after cprof exited"
 	forget "$pid"
