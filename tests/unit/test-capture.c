@@ -69,13 +69,18 @@ static void start_execer_child(struct execer_child *c)
 	c->go_fd = go[1];
 }
 
-static void stop_execer_child(struct execer_child *c)
+static void kill_child(pid_t pid)
 {
 	int status;
 
-	kill(c->pid, SIGKILL);
-	while (waitpid(c->pid, &status, __WALL) < 0 && errno == EINTR)
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
+}
+
+static void stop_execer_child(struct execer_child *c)
+{
+	kill_child(c->pid);
 	close(c->go_fd);
 }
 
@@ -215,15 +220,14 @@ static void *sample_after_timeout(void *arg)
 	struct tracer *t = tracer_new();
 	struct snapshot snap;
 	pid_t pid = start_vfork_holder(1500);
-	int err = 0, status;
+	int err;
 
 	(void)arg;
 	sleep_ms(100); /* into the vfork */
 	tracer_set_stop_timeout(t, 50);
 	err = tracer_sample(t, pid, pid, buf, 4096, NULL, &snap);
 	if (err == -EPERM) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, __WALL);
+		kill_child(pid);
 		SKIP("ptrace is not permitted here, not even of a child");
 	}
 	REQUIRE_EQ_INT(err, -EAGAIN);
@@ -237,8 +241,7 @@ static void *sample_after_timeout(void *arg)
 	CHECK_EQ_INT(tracer_pending(t), 0);
 	CHECK_EQ_INT(proc_tracer(pid, pid), 0);
 	tracer_free(t, 1000);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, __WALL);
+	kill_child(pid);
 	return NULL;
 }
 
