@@ -50,7 +50,7 @@
  * grown by more than WAKE_SLACK_NS beyond what the threads looked at
  * account for, every thread is looked at. With that clock the idle
  * interval can stretch to IDLE_POLL_MAX_CLOCK ticks; without it (a
- * --tid or --threads filter leaves threads unaccounted for) a waking
+ * --tid or --thread-name filter leaves threads unaccounted for) a waking
  * thread is seen at most IDLE_POLL_MAX ticks late.
  */
 #define IDLE_POLL_MAX	       8
