@@ -31,8 +31,14 @@ NOINLINE static unsigned long handler_spin(unsigned long x)
 		announced = 1;
 		target_ready(); /* one write(2): async-signal-safe */
 	}
+	/*
+	 * The clock is read about every 20 us of work. A clock read every
+	 * microsecond drew nearly every sample onto the read's syscall exit,
+	 * which is where a ptrace stop lands once the thread is in a syscall
+	 * before the interrupt's IPI reaches it.
+	 */
 	do {
-		for (int i = 0; i < 200; i++) {
+		for (int i = 0; i < 10000; i++) {
 			x = x * 6364136223846793005UL + 7;
 			OPAQUE(x);
 		}
