@@ -10,7 +10,11 @@
  * hot_one's slice is about SLICE_US of CPU time; slices far below a 10 ms
  * sample period cannot alias with sampling at any rate.
  *
- * Usage: t-ratio [SLICE_US]   (hot_one's slice, default 50; hot_three gets 3×)
+ * Usage: t-ratio [SLICE_US] [syscall]
+ *   SLICE_US  hot_one's slice, default 50; hot_three gets 3×
+ *   syscall   in_syscalls takes hot_one's place: a loop of getppid(2)
+ *             calls, so that a thread spends a quarter of its time in
+ *             short system calls between stretches of plain work.
  */
 #include <stdbool.h>
 
@@ -41,6 +45,15 @@ NOINLINE static unsigned long hot_one(unsigned long x, long n)
 	return x;
 }
 
+/* The cheapest of system calls, made through syscall(2) so that no libc
+ * cache can answer it. */
+NOINLINE static unsigned long in_syscalls(unsigned long x, long n)
+{
+	for (long i = 0; i < n; i++)
+		x += (unsigned long)syscall(SYS_getppid);
+	return x;
+}
+
 /* Rounds for `want_ns` at `per_ns` rounds per ns, at least one. */
 static long rounds_for(double want_ns, double per_ns)
 {
@@ -65,7 +78,8 @@ static double measure_speed(unsigned long (*fn)(unsigned long, long), unsigned l
 	}
 }
 
-NOINLINE static unsigned long ratio_loop(long long slice_ns)
+NOINLINE static unsigned long ratio_loop(long long slice_ns,
+					 unsigned long (*one)(unsigned long, long))
 {
 	unsigned long x = 1;
 	/*
@@ -74,7 +88,7 @@ NOINLINE static unsigned long ratio_loop(long long slice_ns)
 	 */
 	for (bool ready = false; !stop; ready = true) {
 		double per3 = measure_speed(hot_three, &x);
-		double per1 = measure_speed(hot_one, &x);
+		double per1 = measure_speed(one, &x);
 		long n3 = rounds_for(3.0 * (double)slice_ns, per3);
 		long n1 = rounds_for((double)slice_ns, per1);
 
@@ -83,7 +97,7 @@ NOINLINE static unsigned long ratio_loop(long long slice_ns)
 		/* About a second of 3:1 before the next measurement. */
 		for (long long round = 0; round < 1000000000LL / (4 * slice_ns) && !stop; round++) {
 			x = hot_three(x, n3);
-			x = hot_one(x, n1);
+			x = one(x, n1);
 			BARRIER();
 		}
 	}
@@ -93,10 +107,11 @@ NOINLINE static unsigned long ratio_loop(long long slice_ns)
 int main(int argc, char **argv)
 {
 	long slice_us = target_arg(argc, argv, 1, 50);
+	bool syscalls = argc > 2 && !strcmp(argv[2], "syscall");
 
 	target_init();
 	if (slice_us < 1)
 		slice_us = 1;
-	ratio_loop(slice_us * 1000LL);
+	ratio_loop(slice_us * 1000LL, syscalls ? in_syscalls : hot_one);
 	return 0;
 }
