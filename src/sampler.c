@@ -98,6 +98,7 @@ struct tproc {
 	unsigned long listed_tick; /* when /proc/PID/task was last listed */
 	bool relist;		   /* a thread could not be read: list again */
 	bool sampled_faulted;	   /* a thread added at this tick took page faults */
+	bool execed;		   /* an exec was found at this tick's look */
 	bool gone;
 	/* Wake detection (IDLE_POLL_MAX_CLOCK): */
 	clockid_t cpu_clock;
@@ -139,6 +140,8 @@ struct sampler {
 	uint64_t solo_until_ns; /* one thread at a time until then */
 	size_t *cands;		/* this tick's threads that ran, by index */
 	size_t ncands, cap_cands;
+	struct rec_sample **committed; /* this tick's samples of the process in hand */
+	size_t ncommitted, cap_committed;
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -515,6 +518,26 @@ static void pick_done(void *ctx, size_t i, int err, const struct snapshot *snap)
 			  k->t->tid, (double)snap->pause_ns / 1e6, k->t->state, s->tick_no);
 	count(&s->st.samples);
 	k->t->sampled = true;
+	*VEC_PUSH(s->committed, s->ncommitted, s->cap_committed) = k->r;
+}
+
+/*
+ * The process execed during this tick, after its look at the process and
+ * before the maps were read (mapwatch saw the old mm gone): its samples
+ * may have been taken in either image, and unwinding old pcs with the new
+ * maps would leave them unnamed. Still unpublished, they are withdrawn.
+ */
+static void withdraw_committed(struct sampler *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->ncommitted; i++) {
+		((struct ring_rec *)s->committed[i] - 1)->type = REC_WITHDRAWN;
+		atomic_fetch_sub_explicit(&s->st.samples, 1, memory_order_relaxed);
+		count(&s->st.vanished);
+	}
+	if (s->ncommitted)
+		debug_msg(1, "pid %d: exec during the tick: %zu samples withdrawn", pid,
+			  s->ncommitted);
+	s->ncommitted = 0;
 }
 
 /* Capture the threads added since the last flush. */
@@ -700,8 +723,9 @@ static void add_if_wanted(struct sampler *s, struct tproc *p, struct tthread *t)
 		p->relist = true;
 		return;
 	}
-	/* New code cannot run before its pages are faulted in (mapwatch_due). */
-	if (t->faults && st.minflt + st.majflt != t->faults)
+	/* New code cannot run before its pages are faulted in (mapwatch_due);
+	 * a thread looked at for the first time may have run any. */
+	if (st.minflt + st.majflt != t->faults)
 		p->sampled_faulted = true;
 	t->faults = st.minflt + st.majflt;
 	if (s->o.thread_name && !t->name_checked) {
@@ -768,6 +792,9 @@ static bool check_process(struct sampler *s, struct tproc *p, uint64_t now)
 		proc_forget_threads(p);
 		if (mapwatch_poll(&p->mw, true, &u) == 0)
 			emit_maps(s, u);
+		/* The dynamic loader maps the libraries next: read again after
+		 * the captures, which may have found it running their code. */
+		p->execed = true;
 		emit_proc(s, REC_PROC, p->pid, -1);
 	}
 	if (now - p->last_usage_ns >= USAGE_INTERVAL_NS * stretch(p))
@@ -961,6 +988,7 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 		bool have_cpu = read_cpu_clock(p, &cpu_ns), in_time = true;
 
 		s->ncands = 0;
+		s->ncommitted = 0;
 		for (size_t k = 0; k < n; k++) {
 			size_t idx = (p->rr + k) % n;
 
@@ -991,13 +1019,18 @@ static void tick(struct sampler *s, uint64_t tick_start, uint64_t period)
 		/* New code mapped since the last look? Checked after the captures,
 		 * and applied by the consumer before it unwinds them. */
 		if (atomic_load(&s->st.samples) != before &&
-		    mapwatch_due(&p->mw, monotonic_ns(), p->sampled_faulted)) {
+		    (p->execed || mapwatch_due(&p->mw, monotonic_ns(), p->sampled_faulted))) {
 			struct maps_update *u = NULL;
 
-			if (mapwatch_poll(&p->mw, false, &u) == 0)
+			if (mapwatch_poll(&p->mw, false, &u) == 0) {
+				/* Before emit_maps(), which may publish. */
+				if (u && u->exec)
+					withdraw_committed(s, p->pid);
 				emit_maps(s, u);
+			}
 			p->sampled_faulted = false;
 		}
+		p->execed = false;
 	}
 	struct ring_rec *end = ring_reserve(s->ring, REC_TICK, 0);
 
@@ -1158,6 +1191,7 @@ void sampler_join(struct sampler *s)
 	pthread_join(s->thread, NULL);
 	free(s->procs);
 	free(s->cands);
+	free(s->committed);
 	free(s);
 }
 

@@ -25,6 +25,9 @@ enum rec_type {
 	REC_PROC_EXIT,	/* struct rec_proc: a process left */
 	REC_USAGE,	/* struct rec_usage */
 	REC_CRASH,	/* struct rec_crash; the SNAP_CRASH samples that follow are its stacks */
+	/* A sample withdrawn before publication: taken in the tick its process
+	 * execed, it may belong to either image. Not unwound. */
+	REC_WITHDRAWN,
 };
 
 struct rec_sample {

@@ -173,9 +173,13 @@ for mode in plain attached; do
 
 	untraced=untraced
 	[ $mode = attached ] && untraced=
-	ended "${p}exec" 0 go "${extra[@]}" -- t-harm-exit O2 exec 300 20 $untraced
+	ended "${p}exec" 0 go -r 1000 "${extra[@]}" -- t-harm-exit O2 exec 300 20 $untraced
 	has_frame "${p}exec" before_exec_spin || fail "${p}exec: no samples before the exec"
 	has_frame "${p}exec" after_exec_spin || fail "${p}exec: no samples after the exec, by name"
+	# A sample of the tick an exec happened in, unwound with the other
+	# image's maps, or one in a library the loader had just mapped.
+	[ $mode = attached ] ||
+		assert_no_grep "$T/${p}exec.folded" 'unknown|\+0x' "${p}exec: unnamed frames"
 	[ ! -e "$T/crash.txt" ] || fail "$mode: a crash report without a crash"
 done
 
